@@ -1,0 +1,90 @@
+"""The Python API: what a notebook imports. The CLI is a thin layer over these calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .catalog import Catalog
+from .ingest import IngestOptions, Ingestor, IngestReport, read_returns
+from .model import Return
+from .rollup import Rollup
+from .rollup import rollup as _rollup
+from .sheets import ReadOptions, read_path
+from .store import Store
+from .validate import Validator
+from .vietnamese import Period, parse_period
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def open_store(path: str | Path | None = None, *, readonly: bool = False) -> Store:
+    """Open (or create) a store; ``readonly`` never creates or writes anything."""
+    return Store.open_readonly(path) if readonly else Store.open(path)
+
+
+def ingest(store: Store, paths: Iterable[str | Path], **options: Any) -> IngestReport:
+    """Ingest files and folders; ``options`` are :class:`IngestOptions` fields
+    (``replace``, ``dry_run``, ``atomic``, ``strict``)."""
+    return Ingestor(store, IngestOptions(**options)).run(paths)
+
+
+def _period(value: str | Period) -> Period:
+    if isinstance(value, Period):
+        return value
+    found = parse_period(value)
+    if found is None:
+        raise ValueError(f"not a month: {value!r}")
+    return found
+
+
+def rollup(
+    store: Store,
+    first: str | Period,
+    last: str | Period,
+    *,
+    by: str = "district",
+    indicators: list[str] | None = None,
+) -> Rollup:
+    """Roll up ``first``..``last``; ``.to_frame()`` gives a DataFrame, ``.to_json()`` a dict."""
+    return _rollup(store, _period(first), _period(last), by=by, indicators=indicators)
+
+
+def read_file(
+    path: str | Path, catalog: Catalog | None = None, *, decimal_point: bool = False
+) -> list[Return]:
+    """Read and check one file without storing: its returns, values and problems."""
+    from .catalog import default_catalog
+
+    catalog = catalog or default_catalog()
+    options = ReadOptions(decimal_point=decimal_point)
+    validator = Validator(catalog, decimal_point=decimal_point)
+    returns = read_returns(read_path(Path(path), options), catalog, options)
+    for ret in returns:
+        if ret.status != "rejected":
+            validator.check(ret)
+            ret.status = "rejected" if ret.refused else "valid"
+    return returns
+
+
+def values_frame(returns: list[Return]) -> pd.DataFrame:
+    """Tidy records: one row per value, with the cell it came from."""
+    import pandas as pd
+
+    return pd.DataFrame(
+        [
+            {
+                "file": r.file,
+                "sheet": r.sheet,
+                "commune": r.commune,
+                "period": str(r.period) if r.period else None,
+                "indicator": v.indicator,
+                "value": v.value,
+                "cell": v.cell,
+            }
+            for r in returns
+            for v in r.values.values()
+        ]
+    )

@@ -1,0 +1,174 @@
+"""What ``ingest`` and ``validate`` share: reading options, the run, and its report."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from .common import (
+    EXIT_OK,
+    EXIT_REFUSED,
+    check_output,
+    info,
+    make_console,
+    open_output,
+    settings,
+    tr,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PATHS = click.argument(
+    "paths",
+    nargs=-1,
+    required=True,
+    type=click.Path(exists=True, allow_dash=True, path_type=Path),
+)
+
+
+def read_options(func: F) -> F:
+    """Options that change how files are read and judged."""
+    for option in reversed(
+        [
+            click.option(
+                "--decimal-point",
+                is_flag=True,
+                help=tr(
+                    "Số dạng văn bản dùng «.» làm dấu thập phân (CSV xuất bằng tiếng Anh).",
+                    "Text numbers use '.' as the decimal mark (English CSV exports).",
+                ),
+            ),
+            click.option(
+                "--encoding",
+                metavar="ENC",
+                help=tr("Bảng mã CSV (mặc định: tự nhận).", "Force a CSV encoding (default: detect)."),
+            ),
+            click.option(
+                "--strict",
+                is_flag=True,
+                help=tr("Coi cảnh báo là lỗi.", "Treat warnings as errors."),
+            ),
+            click.option(
+                "--problems",
+                "problems_file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help=tr(
+                    "Ghi mọi vấn đề ra tệp (.csv hoặc .json).",
+                    "Write every problem to FILE (.csv or .json).",
+                ),
+            ),
+            click.option(
+                "--format",
+                "fmt",
+                type=click.Choice(["table", "json", "csv"]),
+                default="table",
+                show_default=True,
+                help=tr("Dạng kết quả.", "Output format."),
+            ),
+            click.option(
+                "-o",
+                "--output",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help=tr("Ghi kết quả ra tệp.", "Write the report to a file."),
+            ),
+            click.option("--force", is_flag=True, help=tr("Cho phép ghi đè tệp đã có.", "Allow overwriting files.")),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def check_encoding(encoding: str | None) -> None:
+    if encoding is None:
+        return
+    import codecs
+
+    try:
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        raise click.BadParameter(
+            tr(f"không biết bảng mã «{encoding}».", f"unknown encoding {encoding!r}."),
+            param_hint="--encoding",
+        ) from exc
+
+
+def run_batch(
+    paths: tuple[Path, ...],
+    *,
+    store: Any,
+    options: Any,
+    fmt: str,
+    output: Path | None,
+    force: bool,
+    problems_file: Path | None,
+) -> int:
+    """Run the batch, print its report, write the problems file; returns the exit code."""
+    from ..ingest import Ingestor
+    from ..render import ingest_renderables, write_csv, write_json, write_problems
+
+    check_output(output, force)
+    check_output(problems_file, force)
+    quiet = settings().quiet
+    ingestor = Ingestor(store, options)
+    progress = _progress(len(paths), quiet)
+    if progress is not None:
+        with progress:
+            task = progress.add_task(tr("Đang đọc", "Reading"), total=None)
+            ingestor.on_file = lambda name: progress.update(task, advance=1, description=Path(name).name[:30])
+            report = ingestor.run(paths)
+    else:
+        report = ingestor.run(paths)
+    for skipped in report.skipped_files:
+        info(tr(f"Bỏ qua (không phải tệp báo cáo): {skipped}", f"Skipped (not a return file): {skipped}"))
+    if problems_file is not None:
+        write_problems(report.problems, problems_file)
+    stream = open_output(output)
+    try:
+        if fmt == "json":
+            write_json(report.to_json(), stream)
+        elif fmt == "csv":
+            header = ["file", "sheet", "commune", "period", "status", "errors", "warnings"]
+            write_csv(
+                header,
+                (
+                    [
+                        r.file,
+                        r.sheet,
+                        r.commune_label,
+                        r.period_label,
+                        r.status,
+                        sum(1 for p in r.problems if p.severity == "error"),
+                        sum(1 for p in r.problems if p.severity == "warning"),
+                    ]
+                    for r in report.returns
+                ),
+                stream,
+            )
+        else:
+            console = make_console(stream)
+            for renderable in ingest_renderables(report, store.catalog, quiet=quiet):
+                console.print(renderable)
+    finally:
+        if output is not None:
+            stream.close()
+    return EXIT_REFUSED if report.refused else EXIT_OK
+
+
+def _progress(n_paths: int, quiet: bool) -> Any:
+    """A progress bar on stderr, only on a terminal, only when not quiet."""
+    if quiet or not sys.stderr.isatty():
+        return None
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=make_console(sys.stderr, stderr=True),
+        transient=True,
+    )

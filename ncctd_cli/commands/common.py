@@ -1,0 +1,324 @@
+"""What every command shares: options defined once, exit codes, output, language.
+
+Only click is imported here: ``ncctd --help`` must stay fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from ..store import Store
+    from ..vietnamese import Period
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+# ------------------------------------------------------------------ language
+
+
+def _language() -> str:
+    argv = sys.argv[1:]
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+    return os.environ.get("NCCTD_LANG", "vi")
+
+
+LANG = "en" if _language().lower().startswith("en") else "vi"
+
+
+def tr(vi: str, en: str) -> str:
+    """Vietnamese first; English with ``--lang en`` or ``NCCTD_LANG=en``."""
+    return en if LANG == "en" else vi
+
+
+# ------------------------------------------------------------------ settings shared by commands
+
+
+@dataclass
+class Settings:
+    db: Path | None = None
+    quiet: bool = False
+    color: bool = True
+
+    @property
+    def db_path(self) -> Path:
+        return self.db or Path(os.environ.get("NCCTD_DB") or "ncctd.sqlite")
+
+
+def settings() -> Settings:
+    ctx = click.get_current_context()
+    root = ctx.find_root()
+    if not isinstance(root.obj, Settings):
+        root.obj = Settings()
+    return root.obj
+
+
+def _set_db(ctx: click.Context, _param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        settings().db = value
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        settings().quiet = True
+
+
+def _set_no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:
+        settings().color = False
+
+
+def global_options(func: F) -> F:
+    """``--db``, ``-q``, ``--no-color``, ``--lang``: accepted before or after the command name."""
+    options = [
+        click.option(
+            "--db",
+            type=click.Path(dir_okay=False, path_type=Path),
+            expose_value=False,
+            callback=_set_db,
+            is_eager=True,
+            help=tr(
+                "Kho dữ liệu SQLite (mặc định ncctd.sqlite, hoặc biến môi trường NCCTD_DB).",
+                "The SQLite store (default ncctd.sqlite, or the NCCTD_DB environment variable).",
+            ),
+        ),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            expose_value=False,
+            callback=_set_quiet,
+            help=tr("Chỉ in lỗi.", "Print errors only."),
+        ),
+        click.option(
+            "--no-color",
+            is_flag=True,
+            expose_value=False,
+            callback=_set_no_color,
+            help=tr("Không dùng màu (như NO_COLOR).", "No colour (like NO_COLOR)."),
+        ),
+        click.option(
+            "--lang",
+            type=click.Choice(["vi", "en"]),
+            expose_value=False,
+            help=tr("Ngôn ngữ: vi (mặc định) hoặc en.", "Language: vi (default) or en."),
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def ncctd_command(name: str, help_vi: str, help_en: str, **kwargs: Any) -> Callable[[F], click.Command]:
+    """A ``click.command`` with the shared options and bilingual help."""
+
+    def decorate(func: F) -> click.Command:
+        return click.command(
+            name,
+            help=tr(help_vi, help_en),
+            context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+            **kwargs,
+        )(global_options(func))
+
+    return decorate
+
+
+# ------------------------------------------------------------------ periods
+
+
+class PeriodType(click.ParamType):
+    """A month: ``2024-01`` (also ``01/2024``, ``T01/2024``…). A bad one is a usage error."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Period:
+        from ..vietnamese import Period, parse_period
+
+        if isinstance(value, Period):
+            return value
+        found = parse_period(str(value))
+        if found is None:
+            self.fail(
+                tr(
+                    f"kỳ «{value}» không đọc được: hãy viết dạng 2024-01.",
+                    f"period {value!r} is not a month: write it like 2024-01.",
+                ),
+                param,
+                ctx,
+            )
+        return found
+
+
+PERIOD = PeriodType()
+
+
+def window_options(func: F) -> F:
+    """``--from``, ``--to``, ``--year``: a window of months."""
+    for option in reversed(
+        [
+            click.option("--from", "first", type=PERIOD, help=tr("Tháng đầu (YYYY-MM).", "First month (YYYY-MM).")),
+            click.option("--to", "last", type=PERIOD, help=tr("Tháng cuối (YYYY-MM).", "Last month (YYYY-MM).")),
+            click.option("--year", type=click.IntRange(1900, 2999), help=tr("Cả một năm.", "A whole year.")),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+def resolve_window(
+    store: Store, first: Period | None, last: Period | None, year: int | None
+) -> tuple[Period, Period]:
+    """The window asked for; without one, every stored month. Mistakes are usage errors."""
+    from ..vietnamese import Period
+
+    if year is not None:
+        if first or last:
+            raise click.UsageError(tr("Dùng --year hoặc --from/--to, không dùng cả hai.", "Use --year or --from/--to, not both."))
+        return Period(year, 1), Period(year, 12)
+    if first is None or last is None:
+        stored = store.stored_range()
+        if stored is None and (first is None and last is None):
+            raise click.UsageError(
+                tr("Kho chưa có số liệu: hãy chỉ rõ --from và --to.", "The store holds no data: give --from and --to.")
+            )
+        if stored is not None:
+            first = first or stored[0]
+            last = last or stored[1]
+        else:
+            first = first or last
+            last = last or first
+    assert first is not None and last is not None
+    if first > last:
+        raise click.UsageError(
+            tr(f"--from {first} ở sau --to {last}.", f"--from {first} is after --to {last}.")
+        )
+    return first, last
+
+
+# ------------------------------------------------------------------ output
+
+
+def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help=tr("Dạng kết quả.", "Output format."),
+    )
+
+
+def output_options(func: F) -> F:
+    func = click.option(
+        "--force",
+        is_flag=True,
+        help=tr("Cho phép ghi đè tệp -o đã có.", "Allow -o to overwrite an existing file."),
+    )(func)
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=tr("Ghi kết quả ra tệp thay vì màn hình.", "Write to a file instead of the screen."),
+    )(func)
+
+
+def check_output(path: Path | None, force: bool) -> None:
+    """``-o`` never overwrites an existing file unless ``--force``; its folder must exist."""
+    if path is None or str(path) == "-":
+        return
+    if path.exists() and not force:
+        raise click.UsageError(
+            tr(
+                f"Tệp {path} đã có: dùng --force để ghi đè.",
+                f"{path} exists: use --force to overwrite it.",
+            )
+        )
+    if not path.parent.exists():
+        raise click.UsageError(tr(f"Không có thư mục {path.parent}.", f"No folder {path.parent}."))
+
+
+def open_output(path: Path | None, *, binary: bool = False) -> IO[Any]:
+    if path is None or str(path) == "-":
+        return sys.stdout.buffer if binary else sys.stdout
+    return path.open("wb" if binary else "w", encoding=None if binary else "utf-8", newline="" if not binary else None)
+
+
+def use_color(stream: IO[Any] | None = None) -> bool:
+    stream = stream or sys.stdout
+    if not settings().color or os.environ.get("NO_COLOR"):
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def make_console(stream: IO[Any] | None = None, *, stderr: bool = False) -> Any:
+    """A rich Console: colour only on a terminal, none with NO_COLOR / --no-color."""
+    from rich.console import Console
+
+    target = stream or (sys.stderr if stderr else sys.stdout)
+    color = use_color(target)
+    return Console(
+        file=target,
+        no_color=not color,
+        color_system="auto" if color else None,
+        highlight=False,
+        force_terminal=None if color else False,
+        width=None if getattr(target, "isatty", lambda: False)() else 100,
+        emoji=False,
+    )
+
+
+def info(message: str) -> None:
+    """Progress and notes: stderr, silenced by -q."""
+    if not settings().quiet:
+        click.echo(message, err=True)
+
+
+def open_store_for_read() -> Store:
+    from ..store import Store
+
+    return Store.open_readonly(settings().db_path)
+
+
+def open_store_for_write() -> Store:
+    from ..store import Store
+
+    return Store.open(settings().db_path)
+
+
+def store_errors(func: F) -> F:
+    """A store that cannot be used is exit 3 with one clear line, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        import sqlite3
+
+        from ..store import StoreError, describe_sqlite_error
+
+        try:
+            return func(*args, **kwargs)
+        except StoreError as exc:
+            click.echo(f"ncctd: {exc}", err=True)
+            sys.exit(EXIT_STORE)
+        except sqlite3.Error as exc:
+            click.echo(f"ncctd: {describe_sqlite_error(exc, settings().db_path)}", err=True)
+            sys.exit(EXIT_STORE)
+
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,100 @@
+"""ncctd rollup: the district's figures for a window of months, or a breakdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .common import (
+    EXIT_USAGE,
+    check_output,
+    make_console,
+    ncctd_command,
+    open_output,
+    open_store_for_read,
+    output_options,
+    resolve_window,
+    store_errors,
+    tr,
+    window_options,
+)
+
+
+@ncctd_command(
+    "rollup",
+    "Tổng hợp số liệu toàn huyện cho một khoảng tháng (cộng dồn chỉ tiêu luỹ kế; chỉ tiêu tồn lấy "
+    "số mới nhất của mỗi xã), hoặc chia theo xã, tháng, quý, 6 tháng, năm.",
+    "Roll up the district's figures for a window of months (flows summed; stocks: each "
+    "commune's latest value), or broken down by commune, month, quarter, half-year or year.",
+)
+@window_options
+@click.option(
+    "--by",
+    type=click.Choice(["district", "commune", "month", "quarter", "half", "year"]),
+    default="district",
+    show_default=True,
+    help=tr("Chia theo.", "Break down by."),
+)
+@click.option(
+    "--indicators",
+    metavar="CODES",
+    help=tr("Chỉ các chỉ tiêu này (mã, cách nhau bởi dấu phẩy).", "Only these indicators (comma-separated codes)."),
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "xlsx"]),
+    default="table",
+    show_default=True,
+    help=tr("Dạng kết quả.", "Output format."),
+)
+@click.option(
+    "--excel-csv",
+    is_flag=True,
+    help=tr("CSV có BOM cho Excel.", "CSV with a BOM, for Excel."),
+)
+@output_options
+@store_errors
+def rollup_command(
+    first: object,
+    last: object,
+    year: int | None,
+    by: str,
+    indicators: str | None,
+    fmt: str,
+    excel_csv: bool,
+    output: Path | None,
+    force: bool,
+) -> None:
+    from ..render import rollup_table, write_csv, write_json
+    from ..rollup import rollup
+
+    check_output(output, force)
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError(tr("--format xlsx cần -o TỆP.xlsx.", "--format xlsx needs -o FILE.xlsx."))
+    codes = [c.strip() for c in indicators.split(",") if c.strip()] if indicators else None
+    with open_store_for_read() as store:
+        window = resolve_window(store, first, last, year)  # type: ignore[arg-type]
+        try:
+            result = rollup(store, *window, by=by, indicators=codes)
+        except KeyError as exc:
+            click.echo(tr(f"ncctd: không có chỉ tiêu {exc}.", f"ncctd: no indicator {exc}."), err=True)
+            raise SystemExit(EXIT_USAGE) from exc
+    if fmt == "xlsx":
+        from ..workbook import write_rollup_xlsx
+
+        assert output is not None
+        write_rollup_xlsx(result, output)
+        return
+    stream = open_output(output)
+    try:
+        if fmt == "json":
+            write_json(result.to_json(), stream)
+        elif fmt == "csv":
+            write_csv(*result.table(), stream, excel=excel_csv)
+        else:
+            make_console(stream).print(rollup_table(result))
+    finally:
+        if output is not None:
+            stream.close()

@@ -1,0 +1,445 @@
+"""The store: one SQLite file holding the catalog and every version of every return.
+
+- ``returns``: one row per version of a commune's return for a month (file, sha256, time
+  received, the values' hash); ``is_current`` marks the version roll-ups use.
+- ``return_values``: the values of every version, with the cell each came from.
+- ``facts``: the current values only, keyed (period, commune, indicator), which is what
+  roll-ups read: their cost grows with the window asked for, not with the history kept.
+- ``problems``: the warnings each stored version came in with.
+
+WAL journal, a busy timeout, and one transaction per return (or per batch with ``atomic``):
+a return is always wholly in or wholly out.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog, Commune, Indicator, Rule, default_catalog
+from .model import Problem, Return
+from .vietnamese import Period
+
+SCHEMA_VERSION = "1"
+DEFAULT_TIMEOUT = 30.0
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS indicators (
+  position INTEGER NOT NULL, code TEXT PRIMARY KEY, label TEXT NOT NULL, unit TEXT NOT NULL,
+  type TEXT NOT NULL, over_time TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS communes (
+  position INTEGER NOT NULL, code TEXT PRIMARY KEY, name TEXT NOT NULL,
+  aliases TEXT NOT NULL DEFAULT '');
+CREATE TABLE IF NOT EXISTS rules (
+  code TEXT PRIMARY KEY, rule TEXT NOT NULL, severity TEXT NOT NULL, message TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS returns (
+  id INTEGER PRIMARY KEY,
+  commune TEXT NOT NULL, period TEXT NOT NULL, version INTEGER NOT NULL,
+  received_at TEXT NOT NULL, file TEXT, sheet TEXT, layout TEXT, sha256 TEXT,
+  content_hash TEXT NOT NULL, is_current INTEGER NOT NULL DEFAULT 1,
+  UNIQUE (commune, period, version));
+CREATE UNIQUE INDEX IF NOT EXISTS returns_current
+  ON returns (commune, period) WHERE is_current = 1;
+CREATE INDEX IF NOT EXISTS returns_period ON returns (period, commune);
+CREATE TABLE IF NOT EXISTS return_values (
+  return_id INTEGER NOT NULL REFERENCES returns(id), indicator TEXT NOT NULL,
+  value REAL NOT NULL, cell TEXT, PRIMARY KEY (return_id, indicator)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS facts (
+  period TEXT NOT NULL, commune TEXT NOT NULL, indicator TEXT NOT NULL, value REAL NOT NULL,
+  PRIMARY KEY (period, commune, indicator)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS facts_commune ON facts (commune, indicator, period);
+CREATE TABLE IF NOT EXISTS problems (
+  return_id INTEGER NOT NULL REFERENCES returns(id), severity TEXT NOT NULL, code TEXT NOT NULL,
+  message TEXT NOT NULL, file TEXT, sheet TEXT, cell TEXT, commune TEXT, period TEXT,
+  indicator TEXT);
+CREATE INDEX IF NOT EXISTS problems_return ON problems (return_id);
+"""
+
+
+class StoreError(Exception):
+    """The store could not be used (locked, damaged, not writable, full): exit code 3."""
+
+
+def default_path() -> Path:
+    import os
+
+    return Path(os.environ.get("NCCTD_DB") or "ncctd.sqlite")
+
+
+def content_hash(values: dict[str, float]) -> str:
+    canonical = json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass
+class StoredVersion:
+    id: int
+    commune: str
+    period: str
+    version: int
+    received_at: str
+    file: str | None
+    sheet: str | None
+    sha256: str | None
+    is_current: bool
+    values: dict[str, float]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "received_at": self.received_at,
+            "file": self.file,
+            "sheet": self.sheet,
+            "sha256": self.sha256,
+            "current": self.is_current,
+            "values": self.values,
+        }
+
+
+class Store:
+    """A SQLite store. Open with :meth:`open` (writes) or :meth:`open_readonly` (reads)."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, *, persistent: bool) -> None:
+        self.conn = conn
+        self.path = path
+        self.persistent = persistent  # False: an in-memory stand-in (no store yet, dry runs)
+        self._catalog: Catalog | None = None
+
+    # ------------------------------------------------------------ opening
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str | None = None,
+        *,
+        catalog: Catalog | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Store:
+        """Open for writing; a store that does not exist is created with ``catalog``
+        (default: the bundled one)."""
+        path = Path(path) if path else default_path()
+        try:
+            if path.parent and not path.parent.exists():
+                raise StoreError(f"Không có thư mục chứa kho dữ liệu: {path.parent}")
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            store = cls(conn, path, persistent=True)
+            store._configure(timeout)
+            store._ensure_schema(catalog)
+            return store
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, path)) from exc
+
+    @classmethod
+    def open_readonly(cls, path: Path | str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Store:
+        """Open for reading. A store that does not exist reads as the bundled catalog with no
+        data, and no file is created."""
+        path = Path(path) if path else default_path()
+        if not path.exists():
+            return cls.scratch()
+        try:
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout, isolation_level=None
+            )
+            store = cls(conn, path, persistent=True)
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            store._check_schema()
+            return store
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, path)) from exc
+
+    @classmethod
+    def scratch(cls, source: Path | str | None = None, catalog: Catalog | None = None) -> Store:
+        """An in-memory store: a copy of ``source`` if it exists (for dry runs), else new."""
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+        if source is not None and Path(source).exists():
+            try:
+                disk = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
+                disk.backup(conn)
+                disk.close()
+            except sqlite3.Error as exc:
+                raise StoreError(describe_sqlite_error(exc, Path(source))) from exc
+        store = cls(conn, Path(source) if source else None, persistent=False)
+        store._ensure_schema(catalog)
+        return store
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _configure(self, timeout: float) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        if mode != "wal":
+            raise StoreError(f"Không bật được chế độ WAL cho kho dữ liệu {self.path}")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA foreign_keys = ON")
+
+    def _check_schema(self) -> None:
+        row = self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"{self.path} không phải kho dữ liệu ncctd (thiếu bảng meta).")
+
+    def _ensure_schema(self, catalog: Catalog | None) -> None:
+        has_meta = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+        ).fetchone()
+        if has_meta:
+            return
+        with self.transaction():
+            for statement in SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+            self.conn.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+                (SCHEMA_VERSION, now_iso()),
+            )
+            self._write_catalog(catalog or default_catalog())
+
+    def _write_catalog(self, catalog: Catalog) -> None:
+        c = self.conn
+        for table in ("indicators", "communes", "rules", "settings"):
+            c.execute(f"DELETE FROM {table}")
+        c.executemany(
+            "INSERT INTO indicators VALUES (?,?,?,?,?,?,?)",
+            [
+                (n, i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases))
+                for n, i in enumerate(catalog.indicators)
+            ],
+        )
+        c.executemany(
+            "INSERT INTO communes VALUES (?,?,?,?)",
+            [(n, m.code, m.name, "|".join(m.aliases)) for n, m in enumerate(catalog.communes)],
+        )
+        c.executemany(
+            "INSERT INTO rules VALUES (?,?,?,?)",
+            [(r.code, r.text, r.severity, r.message) for r in catalog.rules],
+        )
+        c.executemany("INSERT INTO settings VALUES (?,?)", list(catalog.settings.items()))
+        self._catalog = None
+
+    def replace_catalog(self, catalog: Catalog) -> None:
+        with self.transaction():
+            self._write_catalog(catalog)
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            c = self.conn
+            indicators = [
+                Indicator(code, label, unit, typ, over, tuple(a for a in aliases.split("|") if a))
+                for code, label, unit, typ, over, aliases in c.execute(
+                    "SELECT code, label, unit, type, over_time, aliases FROM indicators ORDER BY position"
+                )
+            ]
+            communes = [
+                Commune(code, name, tuple(a for a in aliases.split("|") if a))
+                for code, name, aliases in c.execute(
+                    "SELECT code, name, aliases FROM communes ORDER BY position"
+                )
+            ]
+            rules = [
+                Rule.parse(code, rule, severity, message)
+                for code, rule, severity, message in c.execute(
+                    "SELECT code, rule, severity, message FROM rules ORDER BY rowid"
+                )
+            ]
+            settings = dict(c.execute("SELECT key, value FROM settings").fetchall())
+            self._catalog = Catalog(indicators, communes, rules, settings)
+        return self._catalog
+
+    # ------------------------------------------------------------ writing
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT (or ROLLBACK on any error); nests as a savepoint."""
+        if self.conn.in_transaction:
+            name = f"sp{id(object())}"
+            self.conn.execute(f"SAVEPOINT {name}")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+                raise
+            self.conn.execute(f"RELEASE {name}")
+            return
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            self.conn.execute("ROLLBACK")
+            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+
+    def save(self, ret: Return, *, replace: bool = False, received_at: str | None = None) -> str:
+        """Store one accepted return in one transaction. Returns its status:
+        ``stored``, ``replaced``, ``unchanged``, or ``rejected`` (other values already stored
+        and no ``replace``: an ``already-stored`` problem is added)."""
+        assert ret.commune and ret.period and not ret.refused
+        values = ret.reported
+        digest = content_hash(values)
+        period = str(ret.period)
+        try:
+            with self.transaction() as c:
+                current = c.execute(
+                    "SELECT id, version, content_hash FROM returns "
+                    "WHERE commune = ? AND period = ? AND is_current = 1",
+                    (ret.commune, period),
+                ).fetchone()
+                if current and current[2] == digest:
+                    return "unchanged"
+                if current and not replace:
+                    ret.problem(
+                        "error",
+                        "already-stored",
+                        f"Đã có báo cáo của xã này cho kỳ {period} với số liệu khác "
+                        "(nhận trước đó). Dùng --replace để thay bằng báo cáo này.",
+                    )
+                    return "rejected"
+                version = 1
+                if current:
+                    version = current[1] + 1
+                    c.execute("UPDATE returns SET is_current = 0 WHERE id = ?", (current[0],))
+                    c.execute(
+                        "DELETE FROM facts WHERE period = ? AND commune = ?", (period, ret.commune)
+                    )
+                cursor = c.execute(
+                    "INSERT INTO returns (commune, period, version, received_at, file, sheet, "
+                    "layout, sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,1)",
+                    (
+                        ret.commune,
+                        period,
+                        version,
+                        received_at or now_iso(),
+                        ret.file,
+                        ret.sheet,
+                        ret.layout,
+                        ret.file_sha256,
+                        digest,
+                    ),
+                )
+                return_id = cursor.lastrowid
+                c.executemany(
+                    "INSERT INTO return_values VALUES (?,?,?,?)",
+                    [(return_id, code, v, ret.values[code].cell) for code, v in values.items()],
+                )
+                c.executemany(
+                    "INSERT INTO facts VALUES (?,?,?,?)",
+                    [(period, ret.commune, code, v) for code, v in values.items()],
+                )
+                c.executemany(
+                    "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    [
+                        (return_id, p.severity, p.code, p.message, p.file, p.sheet, p.cell,
+                         p.commune, p.period, p.indicator)
+                        for p in ret.problems
+                    ],
+                )
+                return "replaced" if current else "stored"
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+
+    # ------------------------------------------------------------ reading
+
+    def history_loader(self, commune: str) -> dict[int, dict[str, float]]:
+        """All current values of one commune, by month: what the validator compares with."""
+        found: dict[int, dict[str, float]] = {}
+        for period, indicator, value in self.conn.execute(
+            "SELECT period, indicator, value FROM facts WHERE commune = ?", (commune,)
+        ):
+            found.setdefault(Period.parse_iso(period).index, {})[indicator] = value
+        return found
+
+    def versions(self, commune: str, period: Period) -> list[StoredVersion]:
+        rows = self.conn.execute(
+            "SELECT id, commune, period, version, received_at, file, sheet, sha256, is_current "
+            "FROM returns WHERE commune = ? AND period = ? ORDER BY version",
+            (commune, str(period)),
+        ).fetchall()
+        versions = []
+        for row in rows:
+            values = dict(
+                self.conn.execute(
+                    "SELECT indicator, value FROM return_values WHERE return_id = ?", (row[0],)
+                ).fetchall()
+            )
+            versions.append(
+                StoredVersion(
+                    id=row[0], commune=row[1], period=row[2], version=row[3], received_at=row[4],
+                    file=row[5], sheet=row[6], sha256=row[7], is_current=bool(row[8]), values=values,
+                )
+            )
+        return versions
+
+    def received(self, first: Period, last: Period) -> list[tuple[str, str, str, str | None, str | None]]:
+        """Current returns in a window: (commune, period, received_at, file, sheet)."""
+        return self.conn.execute(
+            "SELECT commune, period, received_at, file, sheet FROM returns "
+            "WHERE is_current = 1 AND period BETWEEN ? AND ? ORDER BY period, commune",
+            (str(first), str(last)),
+        ).fetchall()
+
+    def stored_problems(
+        self, first: Period | None = None, last: Period | None = None
+    ) -> list[Problem]:
+        """Warnings the current versions of returns came in with."""
+        sql = (
+            "SELECT p.severity, p.code, p.message, p.file, p.sheet, p.cell, p.commune, p.period, "
+            "p.indicator FROM problems p JOIN returns r ON r.id = p.return_id WHERE r.is_current = 1"
+        )
+        args: list[str] = []
+        if first and last:
+            sql += " AND r.period BETWEEN ? AND ?"
+            args = [str(first), str(last)]
+        return [Problem(*row) for row in self.conn.execute(sql + " ORDER BY r.period, r.commune", args)]
+
+    def stored_range(self) -> tuple[Period, Period] | None:
+        row = self.conn.execute("SELECT MIN(period), MAX(period) FROM facts").fetchone()
+        if not row or row[0] is None:
+            return None
+        return Period.parse_iso(row[0]), Period.parse_iso(row[1])
+
+    def count_returns(self) -> int:
+        return int(self.conn.execute("SELECT COUNT(*) FROM returns WHERE is_current = 1").fetchone()[0])
+
+
+def now_iso() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def describe_sqlite_error(exc: sqlite3.Error, path: Path | None) -> str:
+    """A clerk's sentence for what SQLite said."""
+    text = str(exc).lower()
+    where = str(path) if path else "kho dữ liệu"
+    if "locked" in text or "busy" in text:
+        return f"Kho dữ liệu {where} đang bị chương trình khác khoá quá thời gian chờ; hãy thử lại sau."
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return f"Kho dữ liệu {where} bị hỏng hoặc không phải tệp SQLite."
+    if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:
+        return f"Không ghi/mở được kho dữ liệu {where} (quyền ghi, hoặc thư mục không tồn tại)."
+    if ("disk" in text and "full" in text) or "full" in text:
+        return f"Ổ đĩa đầy: không ghi được vào kho dữ liệu {where}."
+    return f"Lỗi kho dữ liệu {where}: {exc}"

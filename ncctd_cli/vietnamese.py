@@ -1,0 +1,257 @@
+"""Vietnamese rules, in one place: names (NFC, folding), number text, periods, number format.
+
+Everything here is pure and cheap to import (no pandas, no openpyxl).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+# ---------------------------------------------------------------- names
+
+
+def nfc(text: str) -> str:
+    """Compose a string (NFC): what every string read from a file becomes."""
+    return unicodedata.normalize("NFC", text)
+
+
+_FOLD_TABLE = str.maketrans({"đ": "d", "Đ": "d"})
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Fold a name for matching: no diacritics, lower case, words joined by one space.
+
+    ``fold("  Xã  Nậm Có ") == fold("XA NAM CO") == "xa nam co"``; NFC and NFD fold the same.
+    """
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", stripped.lower().translate(_FOLD_TABLE)).strip()
+
+
+def fold_header(text: str) -> str:
+    """Fold a column header: like :func:`fold`, and spaces do not count either."""
+    return fold(text).replace(" ", "")
+
+
+_COMMUNE_PREFIXES = ("thi tran ", "tt ", "xa ", "phuong ", "p ")
+
+
+def strip_commune_prefix(folded: str) -> str:
+    """``"xa nam co"`` → ``"nam co"``; ``"thi tran mu cang chai"`` → ``"mu cang chai"``."""
+    for prefix in _COMMUNE_PREFIXES:
+        if folded.startswith(prefix) and len(folded) > len(prefix):
+            return folded[len(prefix) :]
+    return folded
+
+
+# ---------------------------------------------------------------- numbers
+
+
+class NumberTextError(ValueError):
+    """A text cell that is not a number. ``code`` is the stable problem code."""
+
+    def __init__(self, code: str, text: str) -> None:
+        super().__init__(text)
+        self.code = code
+        self.text = text
+
+
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2009]+")
+_VN_GROUPED = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?")  # 1.700  1.234,5
+_VN_PLAIN = re.compile(r"\d+(?:,\d+)?")  # 17  12,5
+_DOT_DECIMAL = re.compile(r"\d+\.\d+")  # 1.5  0.500 (not a valid grouping)
+_EN_GROUPED = re.compile(r"[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?")  # 1,700.5
+_EN_PLAIN = re.compile(r"\d+(?:\.\d+)?")
+_SPACE_GROUPED = re.compile(r"[1-9]\d{0,2}(?:[ \u00a0\u202f\u2007\u2009]\d{3})+(?:[.,]\d+)?")
+_DASHES = {"-", "–", "—", "‒", "−"}
+_MINUS = ("-", "−", "–")
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def parse_number_text(text: str, *, decimal_point: bool = False) -> float | None:
+    """Read a number written as text, the Vietnamese way.
+
+    ``.`` groups thousands and ``,`` is the decimal mark (``1.234,5``); a ``.`` not followed
+    by exactly three digits is a decimal point (``1.5``); spaces may group thousands
+    (``1 700``). ``-`` alone means zero. Empty text means "not reported" (``None``).
+    With ``decimal_point=True`` (English exports), ``.`` is the decimal mark and ``,`` groups.
+
+    Raises :class:`NumberTextError` with code ``invalid-number`` or ``formula-text``.
+    Negative numbers are returned as negative: refusing them is the validator's job.
+    """
+    raw = nfc(text).strip()
+    if raw == "":
+        return None
+    if raw in _DASHES:
+        return 0.0
+    sign = 1.0
+    body = raw
+    if body[0] in _MINUS and len(body) > 1 and (body[1].isdigit() or body[1] == " "):
+        sign, body = -1.0, body[1:].strip()
+    elif body[0] in FORMULA_LEADS or body.startswith("'="):
+        raise NumberTextError("formula-text", raw)
+    if _SPACE_GROUPED.fullmatch(body):
+        body = _SPACES.sub("", body)
+        if not decimal_point:
+            body = body.replace(",", ".")
+        return sign * float(body)
+    if decimal_point:
+        if _EN_GROUPED.fullmatch(body):
+            return sign * float(body.replace(",", ""))
+        if _EN_PLAIN.fullmatch(body):
+            return sign * float(body)
+        raise NumberTextError("invalid-number", raw)
+    if _VN_GROUPED.fullmatch(body):
+        return sign * float(body.replace(".", "").replace(",", "."))
+    if _VN_PLAIN.fullmatch(body):
+        return sign * float(body.replace(",", "."))
+    if _DOT_DECIMAL.fullmatch(body):
+        return sign * float(body)
+    raise NumberTextError("invalid-number", raw)
+
+
+def format_number(value: float | None, decimals: int = 0) -> str:
+    """Vietnamese number format: ``4612`` → ``4.612``; ``149.6`` (1 decimal) → ``149,6``."""
+    if value is None:
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A reporting month."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.month <= 12 or not 1900 <= self.year <= 2999:
+            raise ValueError(f"{self.year}-{self.month}")
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @classmethod
+    def parse_iso(cls, text: str) -> Period:
+        """``"2024-01"`` → ``Period(2024, 1)``; raise ValueError otherwise."""
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})", text.strip())
+        if not match:
+            raise ValueError(text)
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def today(cls) -> Period:
+        now = _dt.date.today()
+        return cls(now.year, now.month)
+
+    @property
+    def index(self) -> int:
+        """Months since year 0: consecutive months differ by one."""
+        return self.year * 12 + self.month - 1
+
+    @classmethod
+    def from_index(cls, index: int) -> Period:
+        return cls(index // 12, index % 12 + 1)
+
+    def shift(self, months: int) -> Period:
+        return Period.from_index(self.index + months)
+
+    @property
+    def quarter(self) -> int:
+        return (self.month - 1) // 3 + 1
+
+    @property
+    def half(self) -> int:
+        return 1 if self.month <= 6 else 2
+
+    def label_vi(self) -> str:
+        return f"Tháng {self.month:02d}/{self.year}"
+
+
+def months_between(first: Period, last: Period) -> list[Period]:
+    """Every month from ``first`` to ``last``, both included."""
+    return [Period.from_index(i) for i in range(first.index, last.index + 1)]
+
+
+_PERIOD_PATTERNS = [
+    # 2023-10, 2023/10, 2023.10
+    (re.compile(r"(\d{4})\s*[-/.]\s*(\d{1,2})"), "ym"),
+    # 10/2023, 10-2023, T10/2023, thang 10/2023, thang 10 - 2023
+    (re.compile(r"(?:t|thang|ky|ky bao cao)?\s*(\d{1,2})\s*[-/.]\s*(\d{4})"), "my"),
+    # thang 10 nam 2023
+    (re.compile(r"(?:t|thang)\s*(\d{1,2})\s*(?:nam)\s*(\d{4})"), "my"),
+    # 15/10/2023 or 2023-10-15 as text: a day of the month
+    (re.compile(r"(\d{1,2})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{4})"), "dmy"),
+    (re.compile(r"(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2})?)?"), "ymd"),
+]
+
+
+def parse_period(cell: object) -> Period | None:
+    """Read a reporting month from a cell: text in any listed spelling, or a date cell.
+
+    Returns ``None`` when the cell is not a readable month.
+    """
+    if isinstance(cell, _dt.datetime | _dt.date):
+        return Period(cell.year, cell.month)
+    if not isinstance(cell, str):
+        return None
+    compact = fold_keep_separators(nfc(cell))
+    for pattern, order in _PERIOD_PATTERNS:
+        match = pattern.fullmatch(compact)
+        if not match:
+            continue
+        groups = [int(g) for g in match.groups()]
+        try:
+            if order == "ym":
+                return Period(groups[0], groups[1])
+            if order == "my":
+                return Period(groups[1], groups[0])
+            if order == "dmy":
+                return Period(groups[2], groups[1]) if 1 <= groups[0] <= 31 else None
+            if order == "ymd":
+                return Period(groups[0], groups[1]) if 1 <= groups[2] <= 31 else None
+        except ValueError:
+            return None
+    return None
+
+
+_KEEP_SEPARATORS = re.compile(r"[^0-9a-z/.\- :]+")
+
+
+def fold_keep_separators(text: str) -> str:
+    """Like :func:`fold` but keeping ``/ - . :`` (what dates are written with)."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_TABLE))
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return re.sub(r"\s+", " ", _KEEP_SEPARATORS.sub(" ", stripped)).strip()
+
+
+# ---------------------------------------------------------------- windows in words
+
+
+def window_in_words(first: Period, last: Period) -> str:
+    """The period named the way a report names it.
+
+    ``2021-01..2023-12`` → ``3 năm qua``; ``2023-01..2023-12`` → ``năm 2023``;
+    ``2024-01..2024-06`` → ``6 tháng đầu năm 2024``; ``2024-03`` → ``tháng 3/2024``.
+    """
+    months = last.index - first.index + 1
+    if first == last:
+        return f"tháng {first.month}/{first.year}"
+    if first.month == 1 and last.month == 12:
+        years = last.year - first.year + 1
+        return f"năm {first.year}" if years == 1 else f"{years} năm qua"
+    if first.year == last.year and first.month == 1:
+        return f"{months} tháng đầu năm {first.year}"
+    if first.year == last.year and last.month == 12:
+        return f"{months} tháng cuối năm {first.year}"
+    return f"{first.month}/{first.year} – {last.month}/{last.year}"
