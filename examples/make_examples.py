@@ -52,10 +52,22 @@ FIXED_TIME = datetime(2024, 1, 15, 8, 0, 0)
 
 # code, label, unit, decimal?, over time
 INDICATORS = [
-    ("leader_visits", "Lượt cán bộ lãnh đạo huyện dự sinh hoạt với chi bộ, đảng bộ cơ sở", "lượt", False, "sum"),
+    (
+        "leader_visits",
+        "Lượt cán bộ lãnh đạo huyện dự sinh hoạt với chi bộ, đảng bộ cơ sở",
+        "lượt",
+        False,
+        "sum",
+    ),
     ("propaganda_sessions", "Số buổi tuyên truyền", "buổi", False, "sum"),
     ("propaganda_listeners", "Lượt người nghe tuyên truyền", "lượt", False, "sum"),
-    ("cadre_participations", "Lượt cán bộ, đảng viên, công chức, viên chức, người lao động tham gia", "lượt", False, "sum"),
+    (
+        "cadre_participations",
+        "Lượt cán bộ, đảng viên, công chức, viên chức, người lao động tham gia",
+        "lượt",
+        False,
+        "sum",
+    ),
     ("citizen_participations", "Lượt người dân tham gia", "lượt", False, "sum"),
     ("workdays", "Ngày công", "ngày công", False, "sum"),
     ("rural_road_km", "Đường nông thôn làm mới, tu sửa, đổ bê tông", "km", True, "sum"),
@@ -145,16 +157,24 @@ TARGETS = {
 SEASON = [0.85, 0.80, 1.00, 1.05, 1.10, 1.00, 0.92, 0.90, 1.00, 1.08, 1.15, 1.10]
 YEAR_F = {2021: 0.92, 2022: 1.00, 2023: 1.08}
 # Indicators counted in events (0 or 1 a month for a commune).
-SPARSE = {"houses_for_poor": "size", "enterprises_new": "ent", "cooperatives_new": "size",
-          "coop_groups_new": "size"}
+SPARSE = {
+    "houses_for_poor": "size",
+    "enterprises_new": "ent",
+    "cooperatives_new": "size",
+    "coop_groups_new": "size",
+}
 # Stocks: (start of 2021 as a share of the 2023-12 value)
 STOCK_START = {"lighting_km": 0.60, "self_managed_roads": 0.45, "cleanup_road_km": 0.60}
 # Running totals fed by the "new" indicators.
-TOTAL_OF = {"enterprises_total": "enterprises_new", "cooperatives_total": "cooperatives_new",
-            "coop_groups_total": "coop_groups_new"}
+TOTAL_OF = {
+    "enterprises_total": "enterprises_new",
+    "cooperatives_total": "cooperatives_new",
+    "coop_groups_total": "coop_groups_new",
+}
 
 
 # ------------------------------------------------------------------------ the data
+
 
 def hamilton(total: int, weights: list[float]) -> list[int]:
     """Split an integer total proportionally to weights (largest remainder)."""
@@ -177,17 +197,20 @@ def make_data() -> dict[str, dict[tuple[int, int], dict[str, int]]]:
     for code in CODES:
         if OVER[code] == "last" or code in SPARSE:
             continue
-        weights = [SIZE[c] * SEASON[p[1] - 1] * YEAR_F[p[0]] * rng.uniform(0.78, 1.22)
-                   for c, p in keys]
-        for (c, p), v in zip(keys, hamilton(TARGETS[code], weights)):
+        weights = [
+            SIZE[c] * SEASON[p[1] - 1] * YEAR_F[p[0]] * rng.uniform(0.78, 1.22) for c, p in keys
+        ]
+        for (c, p), v in zip(keys, hamilton(TARGETS[code], weights), strict=True):
             values[c][p][code] = v
 
     # sparse events: at most one a month for a commune
     for code, wkind in SPARSE.items():
         w = ENT_W if wkind == "ent" else SIZE
         per_commune = hamilton(TARGETS[code], [w[c] for c in COMMUNE_CODES])
-        for c, n in zip(COMMUNE_CODES, per_commune):
-            ranked = sorted(PERIODS, key=lambda p: -(rng.random() ** (1.0 / (SEASON[p[1] - 1] * YEAR_F[p[0]]))))
+        for c, n in zip(COMMUNE_CODES, per_commune, strict=True):
+            ranked = sorted(
+                PERIODS, key=lambda p: -(rng.random() ** (1.0 / (SEASON[p[1] - 1] * YEAR_F[p[0]])))
+            )
             chosen = set(ranked[:n])
             for p in PERIODS:
                 values[c][p][code] = 1 if p in chosen else 0
@@ -195,7 +218,7 @@ def make_data() -> dict[str, dict[tuple[int, int], dict[str, int]]]:
     # stocks that grow in steps
     for code, start_share in STOCK_START.items():
         ends = hamilton(TARGETS[code], [SIZE[c] * rng.uniform(0.85, 1.15) for c in COMMUNE_CODES])
-        for c, end in zip(COMMUNE_CODES, ends):
+        for c, end in zip(COMMUNE_CODES, ends, strict=True):
             start = round(end * start_share)
             steps = hamilton(end - start, [rng.random() ** 2 + 0.05 for _ in PERIODS[1:]])
             level = start
@@ -210,7 +233,7 @@ def make_data() -> dict[str, dict[tuple[int, int], dict[str, int]]]:
         new_total = TARGETS[new_code]
         w = ENT_W if code == "enterprises_total" else SIZE
         bases = hamilton(TARGETS[code] - new_total, [w[c] for c in COMMUNE_CODES])
-        for c, base in zip(COMMUNE_CODES, bases):
+        for c, base in zip(COMMUNE_CODES, bases, strict=True):
             level = base
             for p in PERIODS:
                 level += values[c][p][new_code]
@@ -242,7 +265,10 @@ def check_clean(values) -> None:
             assert set(v) == set(CODES), (c, p)
             assert all(x >= 0 for x in v.values()), (c, p)
             assert v["propaganda_listeners"] >= v["propaganda_sessions"], (c, p)
-            assert v["cadre_participations"] + v["citizen_participations"] >= v["leader_visits"], (c, p)
+            assert v["cadre_participations"] + v["citizen_participations"] >= v["leader_visits"], (
+                c,
+                p,
+            )
             if i:
                 prev = values[c][PERIODS[i - 1]]
                 for code in CODES:
@@ -260,6 +286,7 @@ def check_clean(values) -> None:
 
 
 # ------------------------------------------------------------------- cell spelling
+
 
 def vn_int(n: int) -> str:
     """1250 -> '1.250' (Vietnamese thousands grouping)."""
@@ -304,16 +331,17 @@ def to_cp1258(text: str) -> bytes:
 
 # ------------------------------------------------------------------------ the forms
 
+
 @dataclass
 class FormStyle:
-    head: str = "inline"          # "inline": "Xã/Thị trấn: X"; "right": label, value two cells right
+    head: str = "inline"  # "inline": "Xã/Thị trấn: X"; "right": label, value two cells right
     unit_label: str = "Xã/Thị trấn"
     period_label: str = "Kỳ báo cáo"
-    cols: str = "code"            # "code": STT|Mã chỉ tiêu|Chỉ tiêu|...; "label": STT|Tên chỉ tiêu|...
+    cols: str = "code"  # "code": STT|Mã chỉ tiêu|Chỉ tiêu|...; "label": STT|Tên chỉ tiêu|...
     shuffled: bool = False
     groups: bool = True
-    text: bool = False            # numbers typed as text, Vietnamese convention
-    dash: bool = False            # zero written "-"
+    text: bool = False  # numbers typed as text, Vietnamese convention
+    dash: bool = False  # zero written "-"
     blank_zero: frozenset = frozenset()  # zero left empty (= not reported) for these flows
     sign: bool = True
     total_row: bool = False
@@ -336,8 +364,14 @@ def cell_value(code: str, units: int, st: FormStyle):
     return vn_int(units) if st.text else units
 
 
-def write_form(ws, commune_text: str, period_value, vals: dict[str, int], st: FormStyle,
-               order_rng: random.Random | None = None) -> None:
+def write_form(
+    ws,
+    commune_text: str,
+    period_value,
+    vals: dict[str, int],
+    st: FormStyle,
+    order_rng: random.Random | None = None,
+) -> None:
     ncol = 6 if st.cols == "code" else 5
     last_col = "F" if ncol == 6 else "E"
     row = 1
@@ -348,7 +382,9 @@ def write_form(ws, commune_text: str, period_value, vals: dict[str, int], st: Fo
         ws.cell(row, 1, "Độc lập - Tự do - Hạnh phúc").font = Font(bold=True, underline="single")
         ws.merge_cells(f"A{row}:{last_col}{row}")
         row += 1
-    ws.cell(row, 1, 'BÁO CÁO KẾT QUẢ THỰC HIỆN MÔ HÌNH "NGÀY CUỐI TUẦN CÙNG DÂN"').font = Font(bold=True)
+    ws.cell(row, 1, 'BÁO CÁO KẾT QUẢ THỰC HIỆN MÔ HÌNH "NGÀY CUỐI TUẦN CÙNG DÂN"').font = Font(
+        bold=True
+    )
     ws.merge_cells(f"A{row}:{last_col}{row}")
     for r in range(1, row + 1):
         ws.cell(r, 1).alignment = Alignment(horizontal="center")
@@ -365,8 +401,11 @@ def write_form(ws, commune_text: str, period_value, vals: dict[str, int], st: Fo
             c.number_format = "mm/yyyy"
             c.alignment = Alignment(horizontal="left")
     row += 3
-    header = (["STT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", "Số lượng", "Ghi chú"]
-              if st.cols == "code" else ["STT", "Tên chỉ tiêu", "Đơn vị tính", "Kết quả", "Ghi chú"])
+    header = (
+        ["STT", "Mã chỉ tiêu", "Chỉ tiêu", "Đơn vị tính", "Số lượng", "Ghi chú"]
+        if st.cols == "code"
+        else ["STT", "Tên chỉ tiêu", "Đơn vị tính", "Kết quả", "Ghi chú"]
+    )
     for j, h in enumerate(header, 1):
         cell = ws.cell(row, j, h)
         cell.font = Font(bold=True)
@@ -432,8 +471,11 @@ def save_xlsx(wb: openpyxl.Workbook, path: Path) -> None:
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    data,
+                )
             zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
             zi.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(zi, data)
@@ -445,47 +487,108 @@ def save_xlsx(wb: openpyxl.Workbook, path: Path) -> None:
 
 YEARLY_XLSX = {
     # commune: (style, {year: (commune spelling, period format)}, sheet name format)
-    "04456": (dict(head="inline", unit_label="Đơn vị", cols="code", motto=True,
-                   signer="Chủ tịch UBND thị trấn"),
-              {2021: ("Thị trấn Mù Căng Chải", "Thang"), 2022: ("Mù Cang Chải", "Thang"),
-               2023: ("TT Mù Cang Chải", "T")}, "T{m:02d}"),
-    "04459": (dict(head="right", unit_label="Đơn vị báo cáo", period_label="Tháng", cols="label",
-                   sign=False),
-              {2021: ("Xã Hồ Bốn", "T"), 2022: ("HỒ BỐN", "T"), 2023: ("Ho Bon", "m/y")}, "T{m:02d}"),
-    "04468": (dict(head="inline", cols="code", dash=True),
-              {2021: ("Mỏ Dẻ", "thang nam"), 2022: ("Xã Mồ Dề", "thang nam"), 2023: ("MO DE", "thang nam")},
-              "T{m}"),
-    "04474": (dict(head="right", unit_label="Đơn vị báo cáo", period_label="Kỳ báo cáo", cols="code",
-                   groups=False),
-              {2021: ("Lao Chai", "iso"), 2022: ("Xã Lao Chải", "date"), 2023: ("04474", "m/y")},
-              "T{m:02d}"),
-    "04480": (dict(head="inline", cols="code", total_row=True),
-              {2021: ("Cao Phạ", "m/y"), 2022: ("CAO PHẠ", "T"), 2023: ("Xã Cao Phạ", "iso")},
-              "T{m:02d}"),
-    "04492": (dict(head="inline", cols="label", note=True),
-              {2021: ("Xã Púng Luông", "Thang"), 2022: ("Pung Luong", "mm-y"), 2023: ("PÚNG LUÔNG", "Thang")},
-              "Tháng {m:02d}"),
+    "04456": (
+        dict(
+            head="inline",
+            unit_label="Đơn vị",
+            cols="code",
+            motto=True,
+            signer="Chủ tịch UBND thị trấn",
+        ),
+        {
+            2021: ("Thị trấn Mù Căng Chải", "Thang"),
+            2022: ("Mù Cang Chải", "Thang"),
+            2023: ("TT Mù Cang Chải", "T"),
+        },
+        "T{m:02d}",
+    ),
+    "04459": (
+        dict(
+            head="right",
+            unit_label="Đơn vị báo cáo",
+            period_label="Tháng",
+            cols="label",
+            sign=False,
+        ),
+        {2021: ("Xã Hồ Bốn", "T"), 2022: ("HỒ BỐN", "T"), 2023: ("Ho Bon", "m/y")},
+        "T{m:02d}",
+    ),
+    "04468": (
+        dict(head="inline", cols="code", dash=True),
+        {
+            2021: ("Mỏ Dẻ", "thang nam"),
+            2022: ("Xã Mồ Dề", "thang nam"),
+            2023: ("MO DE", "thang nam"),
+        },
+        "T{m}",
+    ),
+    "04474": (
+        dict(
+            head="right",
+            unit_label="Đơn vị báo cáo",
+            period_label="Kỳ báo cáo",
+            cols="code",
+            groups=False,
+        ),
+        {2021: ("Lao Chai", "iso"), 2022: ("Xã Lao Chải", "date"), 2023: ("04474", "m/y")},
+        "T{m:02d}",
+    ),
+    "04480": (
+        dict(head="inline", cols="code", total_row=True),
+        {2021: ("Cao Phạ", "m/y"), 2022: ("CAO PHẠ", "T"), 2023: ("Xã Cao Phạ", "iso")},
+        "T{m:02d}",
+    ),
+    "04492": (
+        dict(head="inline", cols="label", note=True),
+        {
+            2021: ("Xã Púng Luông", "Thang"),
+            2022: ("Pung Luong", "mm-y"),
+            2023: ("PÚNG LUÔNG", "Thang"),
+        },
+        "Tháng {m:02d}",
+    ),
 }
-HIDDEN_SHEET = ("04459", 2022, 7)      # a hidden scratch copy of July 2022, other numbers
-FORMULA_BOOK = ("04480", 2023)         # cells typed as sums, e.g. =312+245
-ODS_YEARLY = ("04477", dict(head="inline", cols="code"),
-              {2021: ("Kim Nọi", "m/y"), 2022: ("Xã Kim Nọi", "T"), 2023: ("KIM NOI", "Thang")})
-XLS_YEARLY = ("04465", dict(head="right", unit_label="Đơn vị báo cáo", period_label="Tháng", cols="code"),
-              {2021: ("KHAO MANG", "Thang"), 2022: ("Xã Khao Mang", "m/y"), 2023: ("Khao Mang", "T")})
+HIDDEN_SHEET = ("04459", 2022, 7)  # a hidden scratch copy of July 2022, other numbers
+FORMULA_BOOK = ("04480", 2023)  # cells typed as sums, e.g. =312+245
+ODS_YEARLY = (
+    "04477",
+    dict(head="inline", cols="code"),
+    {2021: ("Kim Nọi", "m/y"), 2022: ("Xã Kim Nọi", "T"), 2023: ("KIM NOI", "Thang")},
+)
+XLS_YEARLY = (
+    "04465",
+    dict(head="right", unit_label="Đơn vị báo cáo", period_label="Tháng", cols="code"),
+    {2021: ("KHAO MANG", "Thang"), 2022: ("Xã Khao Mang", "m/y"), 2023: ("Khao Mang", "T")},
+)
 MONTHLY = {
     # commune: (file name pattern, spellings of the commune)
-    "04462": ("nam-co_{y}-{m:02d}.xlsx",
-              ["Xã Nậm Có", "Nậm Có", "NẬM CÓ", "Nam Co", "04462", "xa Nam Co",
-               unicodedata.normalize("NFD", "Nậm Có")]),
-    "04495": ("BC NCTCD Nam Khat T{m:02d}-{y}.xlsx",
-              ["Xã Nậm Khắt", "Nậm Khắt", "NẬM KHẮT", "Nam Khat", "04495"]),
+    "04462": (
+        "nam-co_{y}-{m:02d}.xlsx",
+        [
+            "Xã Nậm Có",
+            "Nậm Có",
+            "NẬM CÓ",
+            "Nam Co",
+            "04462",
+            "xa Nam Co",
+            unicodedata.normalize("NFD", "Nậm Có"),
+        ],
+    ),
+    "04495": (
+        "BC NCTCD Nam Khat T{m:02d}-{y}.xlsx",
+        ["Xã Nậm Khắt", "Nậm Khắt", "NẬM KHẮT", "Nam Khat", "04495"],
+    ),
 }
 WIDE_CSV = {
     # commune: (file name pattern, {year: (spelling, period format)})
-    "04483": ("la-pan-tan_{y}.csv",
-              {2021: ("La Pán Tẩn", "m/y"), 2022: ("Xã La Pán Tẩn", "m/y"), 2023: ("LA PÁN TẨN", "m/y")}),
-    "04486": ("De Su Phinh - bao cao {y}.csv",
-              {2021: ("Dế Su Phình", "T"), 2022: ("Dế Xu Phình", "T"), 2023: ("Xã Dế Su Phình", "T")}),
+    "04483": (
+        "la-pan-tan_{y}.csv",
+        {2021: ("La Pán Tẩn", "m/y"), 2022: ("Xã La Pán Tẩn", "m/y"), 2023: ("LA PÁN TẨN", "m/y")},
+    ),
+    "04486": (
+        "De Su Phinh - bao cao {y}.csv",
+        {2021: ("Dế Su Phình", "T"), 2022: ("Dế Xu Phình", "T"), 2023: ("Xã Dế Su Phình", "T")},
+    ),
 }
 LONG_CSV = {
     # commune: (file name, period format)
@@ -502,8 +605,16 @@ FORMATS = {
 }
 
 
-def yearly_workbook(commune: str, year: int, style: dict, spelling: str, pfmt: str, sheet_fmt: str,
-                    values, formulas_rng: random.Random | None = None) -> openpyxl.Workbook:
+def yearly_workbook(
+    commune: str,
+    year: int,
+    style: dict,
+    spelling: str,
+    pfmt: str,
+    sheet_fmt: str,
+    values,
+    formulas_rng: random.Random | None = None,
+) -> openpyxl.Workbook:
     wb = new_workbook()
     for m in range(1, 13):
         st = FormStyle(**style)
@@ -523,14 +634,19 @@ def yearly_workbook(commune: str, year: int, style: dict, spelling: str, pfmt: s
 def formula_cells(vals: dict[str, int], rng: random.Random) -> dict[str, str]:
     """A few values typed as sums of two parts (two hamlets), e.g. '=312+245'."""
     out = {}
-    for code in ("propaganda_listeners", "citizen_participations", "trees_planted", "cement_tonnes"):
+    for code in (
+        "propaganda_listeners",
+        "citizen_participations",
+        "trees_planted",
+        "cement_tonnes",
+    ):
         v = vals[code]
         if v < 4 or rng.random() < 0.3:
             continue
-        a = rng.randint(1, v - 1)
+        a = rng.randint(v // 3, 2 * v // 3)
         if DECIMAL[code]:
             x, y = a / 10, (v - a) / 10
-            if x + y != v / 10:        # keep only sums that are exact in binary floating point
+            if x + y != v / 10:  # keep only sums that are exact in binary floating point
                 continue
             out[code] = f"={x}+{y}"
         else:
@@ -549,11 +665,18 @@ def monthly_style(rng: random.Random) -> FormStyle:
         period_label = rng.choice(["Tháng", "Kỳ báo cáo"])
     shuffled = rng.random() < 0.3
     return FormStyle(
-        head=head, unit_label=unit_label, period_label=period_label, cols=cols,
-        shuffled=shuffled, groups=not shuffled and rng.random() < 0.8,
-        text=rng.random() < 0.35, dash=rng.random() < 0.5,
+        head=head,
+        unit_label=unit_label,
+        period_label=period_label,
+        cols=cols,
+        shuffled=shuffled,
+        groups=not shuffled and rng.random() < 0.8,
+        text=rng.random() < 0.35,
+        dash=rng.random() < 0.5,
         blank_zero=frozenset({"houses_for_poor"}) if rng.random() < 0.2 else frozenset(),
-        sign=rng.random() < 0.6, total_row=rng.random() < 0.3, note=rng.random() < 0.15,
+        sign=rng.random() < 0.6,
+        total_row=rng.random() < 0.3,
+        note=rng.random() < 0.15,
         motto=rng.random() < 0.3,
     )
 
@@ -566,7 +689,7 @@ def wide_csv(commune: str, year: int, spelling: str, pfmt: str, values) -> bytes
         for code in CODES:
             v = vals[code]
             if code == "houses_for_poor" and v == 0 and m % 4 == 2:
-                cells.append("")                 # not filled in: not reported
+                cells.append("")  # not filled in: not reported
             else:
                 cells.append(vn_dec(v) if DECIMAL[code] else str(v))
         lines.append(";".join([spelling, period_text(pfmt, year, m), *cells]))
@@ -578,19 +701,38 @@ def long_csv(commune: str, pfmt: str, values) -> bytes:
     for y, m in PERIODS:
         for code in CODES:
             v = values[commune][(y, m)][code]
-            lines.append("\t".join([commune, str(period_text(pfmt, y, m)), code,
-                                    dot_dec(v) if DECIMAL[code] else str(v)]))
+            lines.append(
+                "\t".join(
+                    [
+                        commune,
+                        str(period_text(pfmt, y, m)),
+                        code,
+                        dot_dec(v) if DECIMAL[code] else str(v),
+                    ]
+                )
+            )
     return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
 
 
 # ------------------------------------------------------------------- LibreOffice
 
+
 def soffice_convert(sources: list[Path], fmt: str, outdir: Path, profile: Path) -> None:
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     assert exe
-    cmd = [exe, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", fmt,
-           "--outdir", str(outdir), *map(str, sources)]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
+    cmd = [
+        exe,
+        f"-env:UserInstallation={profile.as_uri()}",
+        "--headless",
+        "--convert-to",
+        fmt,
+        "--outdir",
+        str(outdir),
+        *map(str, sources),
+    ]
+    subprocess.run(
+        cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600
+    )
     for s in sources:
         target = outdir / f"{s.stem}.{fmt}"
         if not target.exists():
@@ -628,10 +770,14 @@ def same_package(old: Path, new: Path) -> bool:
 
 # --------------------------------------------------------------------------- main
 
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--no-office", action="store_true",
-                    help="do not call LibreOffice; keep the files it wrote before")
+    ap.add_argument(
+        "--no-office",
+        action="store_true",
+        help="do not call LibreOffice; keep the files it wrote before",
+    )
     args = ap.parse_args()
     use_office = not args.no_office and bool(shutil.which("soffice") or shutil.which("libreoffice"))
 
@@ -646,32 +792,48 @@ def main() -> int:
 
     style_rng = random.Random(1258)
     written: list[Path] = []
-    office_jobs: list[tuple[Path, str, Path]] = []   # (temporary xlsx, target format, final path)
+    office_jobs: list[tuple[Path, str, Path]] = []  # (temporary xlsx, target format, final path)
     tmp = Path(tempfile.mkdtemp(prefix="ncctd-examples-"))
     try:
         # yearly .xlsx workbooks
         for commune, (style, by_year, sheet_fmt) in YEARLY_XLSX.items():
             for y in YEARS:
                 spelling, pfmt = by_year[y]
-                slug = {"04456": "mu-cang-chai", "04459": "ho-bon", "04468": "mo-de", "04474": "lao-chai",
-                        "04480": "cao-pha", "04492": "pung-luong"}[commune]
+                slug = {
+                    "04456": "mu-cang-chai",
+                    "04459": "ho-bon",
+                    "04468": "mo-de",
+                    "04474": "lao-chai",
+                    "04480": "cao-pha",
+                    "04492": "pung-luong",
+                }[commune]
                 name = f"{slug}_{y}.xlsx"
                 target = out / str(y) / name
                 if (commune, y) == FORMULA_BOOK and use_office:
-                    wb = yearly_workbook(commune, y, style, spelling, pfmt, sheet_fmt, values,
-                                         formulas_rng=random.Random(15))
+                    wb = yearly_workbook(
+                        commune,
+                        y,
+                        style,
+                        spelling,
+                        pfmt,
+                        sheet_fmt,
+                        values,
+                        formulas_rng=random.Random(15),
+                    )
                     src = tmp / "formula" / name
                     save_xlsx(wb, src)
                     office_jobs.append((src, "xlsx", target))
                 elif (commune, y) == FORMULA_BOOK and target.exists():
-                    written.append(target)      # keep the committed LibreOffice-written copy
+                    written.append(target)  # keep the committed LibreOffice-written copy
                 else:
                     wb = yearly_workbook(commune, y, style, spelling, pfmt, sheet_fmt, values)
                     save_xlsx(wb, target)
                     written.append(target)
         # .ods and .xls yearly workbooks (written by LibreOffice from an .xlsx)
-        for (commune, style, by_year), fmt, slug in ((ODS_YEARLY, "ods", "kim-noi"),
-                                                      (XLS_YEARLY, "xls", "khao-mang")):
+        for (commune, style, by_year), fmt, slug in (
+            (ODS_YEARLY, "ods", "kim-noi"),
+            (XLS_YEARLY, "xls", "khao-mang"),
+        ):
             for y in YEARS:
                 spelling, pfmt = by_year[y]
                 wb = yearly_workbook(commune, y, style, spelling, pfmt, "T{m:02d}", values)
@@ -692,8 +854,14 @@ def main() -> int:
                 spelling = style_rng.choice(spellings)
                 wb = new_workbook()
                 ws = wb.create_sheet(style_rng.choice(["Báo cáo", "Sheet1", f"T{m}", "BC"]))
-                write_form(ws, spelling, period_text(pfmt, y, m), values[commune][(y, m)], st,
-                           order_rng=style_rng)
+                write_form(
+                    ws,
+                    spelling,
+                    period_text(pfmt, y, m),
+                    values[commune][(y, m)],
+                    st,
+                    order_rng=style_rng,
+                )
                 target = out / str(y) / pattern.format(y=y, m=m)
                 save_xlsx(wb, target)
                 written.append(target)
@@ -743,17 +911,22 @@ def main() -> int:
         "window": ["2021-01", "2023-12"],
         "totals": {k: as_number(k, v) for k, v in full.items()},
         "by_year": {
-            str(y): {k: as_number(k, v) for k, v in
-                     totals_of(values, [p for p in PERIODS if p[0] == y]).items()}
+            str(y): {
+                k: as_number(k, v)
+                for k, v in totals_of(values, [p for p in PERIODS if p[0] == y]).items()
+            }
             for y in YEARS
         },
         "returns_expected": len(COMMUNE_CODES) * len(PERIODS),
         "formats": {c: FORMATS[c] for c in COMMUNE_CODES},
     }
-    (HERE / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n",
-                                        encoding="utf-8")
-    print(f"{len(written)} files in {out.relative_to(HERE.parent)}/, "
-          f"{expected['returns_expected']} returns; totals match the report.")
+    (HERE / "expected.json").write_text(
+        json.dumps(expected, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    print(
+        f"{len(written)} files in {out.relative_to(HERE.parent)}/, "
+        f"{expected['returns_expected']} returns; totals match the report."
+    )
     return 0
 
 
@@ -761,13 +934,15 @@ def check_formula_book(path: Path, values) -> None:
     wb_f = openpyxl.load_workbook(path)
     wb_v = openpyxl.load_workbook(path, data_only=True)
     n = 0
-    for ws_f, ws_v in zip(wb_f.worksheets, wb_v.worksheets):
-        for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows()):
-            for cf, cv in zip(row_f, row_v):
+    for ws_f, ws_v in zip(wb_f.worksheets, wb_v.worksheets, strict=True):
+        for row_f, row_v in zip(ws_f.iter_rows(), ws_v.iter_rows(), strict=True):
+            for cf, cv in zip(row_f, row_v, strict=True):
                 if isinstance(cf.value, str) and cf.value.startswith("="):
                     n += 1
                     if not isinstance(cv.value, (int, float)):
-                        raise SystemExit(f"{path.name}!{ws_f.title}!{cf.coordinate}: no saved value")
+                        raise SystemExit(
+                            f"{path.name}!{ws_f.title}!{cf.coordinate}: no saved value"
+                        )
     if not n:
         raise SystemExit(f"{path.name}: no formula written")
 
