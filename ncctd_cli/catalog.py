@@ -79,13 +79,21 @@ class Rule:
     right: tuple[str, ...]
 
     def holds(self, values: dict[str, float]) -> bool | None:
-        """True/False, or None when an indicator the rule needs was not reported."""
-        needed = (*self.left, *self.right)
-        if any(code not in values for code in needed):
+        """True/False, or None when an indicator the rule needs was not reported.
+
+        A term is an indicator code or a number (``wells <= 100``)."""
+        if any(code not in values for code in self.codes):
             return None
-        left = sum(values[c] for c in self.left)
-        right = sum(values[c] for c in self.right)
-        return _COMPARATORS[self.comparator](left - right)
+
+        def total(terms: tuple[str, ...]) -> float:
+            return sum(values[t] if t in values else float(t) for t in terms)
+
+        return _COMPARATORS[self.comparator](total(self.left) - total(self.right))
+
+    @property
+    def codes(self) -> list[str]:
+        """The indicator codes the rule names (numbers left out)."""
+        return [t for t in (*self.left, *self.right) if not _is_number(t)]
 
     @classmethod
     def parse(cls, code: str, text: str, severity: str, message: str) -> Rule:
@@ -121,7 +129,7 @@ class Catalog:
         digits = {len(c.code) for c in self.communes if c.code.isdigit()}
         self._code_width = digits.pop() if len(digits) == 1 else None
         for rule in self.rules:
-            unknown = [c for c in (*rule.left, *rule.right) if c not in self.indicator_by_code]
+            unknown = [c for c in rule.codes if c not in self.indicator_by_code]
             if unknown:
                 raise CatalogError(f"rules.csv: {rule.code}: chỉ tiêu không có: {', '.join(unknown)}")
 
@@ -244,6 +252,14 @@ class Catalog:
         _write_csv(folder / "settings.csv", ("key", "value"), self.settings.items())
 
 
+def _is_number(term: str) -> bool:
+    try:
+        float(term)
+    except ValueError:
+        return False
+    return True
+
+
 def bundled_catalog_folder() -> Path:
     """The default (Mù Cang Chải) catalog: inside the wheel, or ``data/`` in a checkout."""
     here = Path(__file__).resolve().parent
@@ -277,10 +293,12 @@ def _read_csv(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogError(f"{path}: tệp danh mục phải là UTF-8 ({exc.reason})") from exc
-    rows = list(csv.DictReader(io.StringIO(nfc(text))))
-    missing = [c for c in required if rows and c not in rows[0]]
-    if missing or (not rows and required):
-        raise CatalogError(f"{path}: thiếu cột {', '.join(missing) or '(tệp trống)'}")
+    reader = csv.DictReader(io.StringIO(nfc(text)))
+    header = [name.strip() for name in reader.fieldnames or []]
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise CatalogError(f"{path}: thiếu cột {', '.join(missing)}")
+    rows = list(reader)
     return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in rows]
 
 

@@ -255,3 +255,21 @@ def window_in_words(first: Period, last: Period) -> str:
     if first.year == last.year and last.month == 12:
         return f"{months} tháng cuối năm {first.year}"
     return f"{first.month}/{first.year} – {last.month}/{last.year}"
+
+
+# ---------------------------------------------------------------- Windows-1258
+
+_TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def encode_windows_1258(text: str) -> bytes:
+    """Encode the way Vietnamese Windows writes Windows-1258: base letters precomposed
+    (â ê ô ă ơ ư đ), tone marks as combining characters (which is why plain
+    ``text.encode("cp1258")`` fails on ``ậ``)."""
+    out = []
+    for ch in nfc(text):
+        parts = unicodedata.normalize("NFD", ch)
+        base = "".join(x for x in parts if x not in _TONE_MARKS)
+        tones = "".join(x for x in parts if x in _TONE_MARKS)
+        out.append(nfc(base) + tones)
+    return "".join(out).encode("cp1258")

@@ -1,0 +1,146 @@
+"""Every file format: real LibreOffice files (xlsx, xls, ods), CSV encodings and delimiters."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from ncctd_cli.api import read_file
+from ncctd_cli.sheets import decode_text, read_path, sniff_delimiter
+from ncctd_cli.vietnamese import encode_windows_1258, nfc
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "returns"
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "commune", "period"),
+    [
+        ("bc_04456_2024-01.xlsx", "xlsx", "04456", "2024-01"),
+        ("bc_04465_2024-01.xls", "xls", "04465", "2024-01"),
+        ("bc_04462_2024-02.ods", "ods", "04462", "2024-02"),
+        ("bc_04468_2024-03.ods", "ods", "04468", "2024-03"),
+    ],
+)
+def test_workbooks_written_by_libreoffice(samples_dir: Path, name: str, kind: str, commune: str, period: str) -> None:
+    assert read_path(samples_dir / name).kind == kind
+    (ret,) = read_file(samples_dir / name)
+    assert ret.status == "valid", ret.problems
+    assert (ret.commune, str(ret.period)) == (commune, period)
+    assert len(ret.values) == 24
+
+
+def test_wide_csv_windows_1258(samples_dir: Path) -> None:
+    source = read_path(samples_dir / "bang_ngang_cp1258.csv")
+    assert source.kind == "csv"
+    returns = read_file(samples_dir / "bang_ngang_cp1258.csv")
+    assert [(r.commune, str(r.period)) for r in returns] == [
+        (c, f"2024-0{m}") for c in ("04480", "04483") for m in (1, 2, 3)
+    ]
+    assert all(r.status == "valid" and r.layout == "wide" for r in returns)
+    assert returns[0].reported["rural_road_km"] == pytest.approx(0.2)
+
+
+def test_long_csv_utf16(samples_dir: Path) -> None:
+    returns = read_file(samples_dir / "bang_doc_utf16.csv")
+    assert {r.layout for r in returns} == {"long"}
+    assert all(r.status == "valid" for r in returns)
+    assert sum(len(r.values) for r in returns) == 71  # one value per data line
+    assert returns[0].commune == "04489"
+
+
+def test_hidden_sheets_are_not_returns() -> None:
+    path = EXAMPLES / "2022" / "ho-bon_2022.xlsx"
+    hidden = [ws.title for ws in openpyxl.load_workbook(path, read_only=False).worksheets if ws.sheet_state != "visible"]
+    assert hidden, "the example workbook holds a hidden sheet"
+    returns = read_file(path)
+    assert len(returns) == 12
+    assert all(r.sheet not in hidden for r in returns)
+
+
+def test_formula_cells_by_saved_value() -> None:
+    path = EXAMPLES / "2023" / "cao-pha_2023.xlsx"
+    formulas = openpyxl.load_workbook(path)
+    saved = openpyxl.load_workbook(path, data_only=True)
+    returns = {r.sheet: r for r in read_file(path)}
+    checked = 0
+    for ws in formulas.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith("="):
+                    ret = returns[ws.title]
+                    value = next(v for v in ret.values.values() if v.cell == cell.coordinate)
+                    assert value.value == pytest.approx(saved[ws.title][cell.coordinate].value)
+                    checked += 1
+    assert checked > 0
+
+
+def test_xlsm_values_only(tmp_path: Path, samples_dir: Path) -> None:
+    target = tmp_path / "bao-cao.xlsm"
+    target.write_bytes((samples_dir / "bc_04456_2024-01.xlsx").read_bytes())
+    (ret,) = read_file(target)
+    assert ret.status == "valid" and ret.commune == "04456"
+
+
+WIDE = (
+    "Xã{d}Kỳ báo cáo{d}Ngày công{d}Đường hoa\n"
+    "Nậm Có{d}01/2024{d}12{d}{dec}\n"
+    "Hồ Bốn{d}T01/2024{d}8{d}0\n"
+)
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "cp1258"])
+def test_csv_encodings_and_delimiters(tmp_path: Path, delimiter: str, encoding: str) -> None:
+    decimal = '"1,5"' if delimiter == "," else "1,5"
+    text = WIDE.format(d=delimiter, dec=decimal)
+    path = tmp_path / "bang.csv"
+    path.write_bytes(encode_windows_1258(text) if encoding == "cp1258" else text.encode(encoding))
+    returns = read_file(path)
+    assert [(r.commune, str(r.period), r.status) for r in returns] == [
+        ("04462", "2024-01", "valid"),
+        ("04459", "2024-01", "valid"),
+    ]
+    assert returns[0].reported == {"workdays": 12, "flower_road_km": 1.5}
+
+
+def test_csv_decimal_point_option(tmp_path: Path) -> None:
+    path = tmp_path / "english.csv"
+    path.write_text("commune,period,cement_tonnes,trees_planted\n04462,2024-01,\"1,700.5\",\"2,110\"\n", encoding="utf-8")
+    (ret,) = read_file(path, decimal_point=True)
+    assert ret.reported == {"cement_tonnes": 1700.5, "trees_planted": 2110}
+    (ret,) = read_file(path)  # the Vietnamese reading: "2,110" is two point one one
+    assert ret.status == "rejected"
+    assert [p.code for p in ret.problems] == ["invalid-number", "fraction-for-integer"]
+
+
+def test_csv_line_numbers_in_cells(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("\nXã;Kỳ báo cáo;Ngày công\n\nNậm Có;2024-01;abc\n", encoding="utf-8")
+    (ret,) = read_file(path)
+    assert ret.problems[0].cell == "C4"  # line 4 of the file, third column
+
+
+def test_decode_and_sniff() -> None:
+    assert decode_text(codecs.BOM_UTF8 + "Xã".encode())[1] == "utf-8-sig"
+    assert decode_text("Xã".encode("utf-16"))[1] == "utf-16"
+    text, encoding = decode_text(encode_windows_1258("Xã Nậm Có"))
+    assert (nfc(text), encoding) == ("Xã Nậm Có", "cp1258")
+    assert sniff_delimiter("a;b;c\n1,5;2;3\n") == ";"
+    assert sniff_delimiter("a\tb\n1\t2\n") == "\t"
+    assert sniff_delimiter('a,b\n"1,5",2\n') == ","
+
+
+def test_empty_and_returnless_files_are_refused_by_name(tmp_path: Path) -> None:
+    empty = tmp_path / "rong.xlsx"
+    empty.write_bytes(b"")
+    (ret,) = read_file(empty)
+    assert ret.status == "rejected" and ret.problems[0].code == "empty-file"
+    assert ret.problems[0].file == str(empty)
+    wb = openpyxl.Workbook()
+    wb.active.append(["Danh sách cán bộ", "Ghi chú"])
+    wb.save(tmp_path / "khac.xlsx")
+    (ret,) = read_file(tmp_path / "khac.xlsx")
+    assert ret.problems[0].code == "no-return"
