@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -70,8 +71,6 @@ class StoreError(Exception):
 
 
 def default_path() -> Path:
-    import os
-
     return Path(os.environ.get("NCCTD_DB") or "ncctd.sqlite")
 
 
@@ -146,8 +145,11 @@ class Store:
         if not path.exists():
             return cls.scratch()
         try:
+            # mode=rw never creates the file, and lets the last connection clean up the WAL
+            # files on close; mode=ro where the folder or file is not writable.
+            mode = "rw" if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) else "ro"
             conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=timeout, isolation_level=None
+                f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=timeout, isolation_level=None
             )
             store = cls(conn, path, persistent=True)
             conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
