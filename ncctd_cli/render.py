@@ -79,29 +79,48 @@ def write_problems(problems: Sequence[Problem], path: Path) -> None:
 # ------------------------------------------------------------------ terminal tables
 
 
-def rollup_table(result: Rollup, title: str | None = None) -> Table:
-    """Indicators as rows (label, unit), one column per breakdown key."""
+def rollup_tables(result: Rollup, width: int = 100) -> list[Table]:
+    """Indicators as rows (label, unit), one column per breakdown key; a breakdown with more
+    keys than fit the width is cut into several tables, stacked, like a wide printed table."""
     from rich.table import Table
 
     window = f"{result.first} → {result.last}" if result.first != result.last else str(result.first)
-    table = Table(title=title or f"Tổng hợp {window}", title_justify="left", show_lines=False)
-    table.add_column("Chỉ tiêu", overflow="fold", ratio=3)
-    table.add_column("ĐVT", overflow="fold")
-    for row in result.rows:
-        table.add_column(row.name if result.by != "district" else "Toàn huyện", justify="right")
-    for indicator in result.indicators:
+    values_width = max(len(format_value(v, i)) for r in result.rows for i in result.indicators
+                       for v in [r.values.get(i.code)]) if result.rows else 6
+    per_table = max(1, (width - 48) // (max(values_width, 9) + 3))
+    chunks = [result.rows[i : i + per_table] for i in range(0, len(result.rows), per_table)]
+    tables = []
+    for n, rows in enumerate(chunks, start=1):
+        title = f"Tổng hợp {window}"
+        if len(chunks) > 1:
+            title += f" ({n}/{len(chunks)})"
+        table = Table(title=title, title_justify="left")
+        table.add_column("Chỉ tiêu", overflow="fold", min_width=28)
+        table.add_column("ĐVT", overflow="fold", max_width=12)
+        for row in rows:
+            table.add_column(_short_name(row.name) if result.by != "district" else "Toàn huyện", justify="right")
+        for indicator in result.indicators:
+            table.add_row(
+                indicator.label,
+                indicator.unit,
+                *(format_value(row.values.get(indicator.code), indicator) for row in rows),
+            )
+        table.add_section()
         table.add_row(
-            indicator.label,
-            indicator.unit,
-            *(format_value(row.values.get(indicator.code), indicator) for row in result.rows),
+            "Báo cáo đã nhận / phải có",
+            "báo cáo",
+            *(f"{row.received}/{row.expected}" for row in rows),
         )
-    table.add_section()
-    table.add_row(
-        "Báo cáo đã nhận / phải có",
-        "báo cáo",
-        *(f"{row.received}/{row.expected}" for row in result.rows),
-    )
-    return table
+        tables.append(table)
+    return tables
+
+
+def _short_name(name: str) -> str:
+    """Column headers: «Xã Nậm Có» → «Nậm Có», «Thị trấn Mù Căng Chải» → «TT Mù Căng Chải»."""
+    for prefix, short in (("Xã ", ""), ("Thị trấn ", "TT "), ("Phường ", "P. ")):
+        if name.startswith(prefix):
+            return short + name[len(prefix) :]
+    return name
 
 
 STATUS_VI = {

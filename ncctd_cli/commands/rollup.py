@@ -67,7 +67,7 @@ def rollup_command(
     output: Path | None,
     force: bool,
 ) -> None:
-    from ..render import rollup_table, write_csv, write_json
+    from ..render import rollup_tables, write_csv, write_json
     from ..rollup import rollup
 
     check_output(output, force)
@@ -94,7 +94,9 @@ def rollup_command(
         elif fmt == "csv":
             write_csv(*result.table(), stream, excel=excel_csv)
         else:
-            make_console(stream).print(rollup_table(result))
+            console = make_console(stream)
+            for table in rollup_tables(result, console.width):
+                console.print(table)
     finally:
         if output is not None:
             stream.close()
