@@ -13,6 +13,8 @@ Imports are lazy: ``import ncctd_cli`` costs almost nothing until something is u
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 from typing import Any
 
 __version__ = "0.1.0"
@@ -31,6 +33,8 @@ _EXPORTS = {
     "open_store": "api",
     "ingest": "api",
     "rollup": "api",
+    "narrative": "api",
+    "write_report": "api",
     "Rollup": "rollup",
 }
 
@@ -42,3 +46,18 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'ncctd_cli' has no attribute {name!r}")
     return getattr(importlib.import_module(f"ncctd_cli.{module}"), name)
+
+
+class _Package(types.ModuleType):
+    """``ncctd_cli.rollup``, ``.ingest`` and ``.narrative`` are both submodules and API
+    functions. Importing a submodule binds its name on the package, which would hide the
+    function (``nc.rollup(...)`` → "module is not callable"); here the function wins. The
+    submodules stay importable by their full name (``from ncctd_cli.rollup import Rollup``)."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == "api":
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

@@ -19,6 +19,8 @@ from .vietnamese import Period, parse_period
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .narrative import Narrative
+
 
 def open_store(path: str | Path | None = None, *, readonly: bool = False) -> Store:
     """Open (or create) a store; ``readonly`` never creates or writes anything."""
@@ -50,6 +52,23 @@ def rollup(
 ) -> Rollup:
     """Roll up ``first``..``last``; ``.to_frame()`` gives a DataFrame, ``.to_json()`` a dict."""
     return _rollup(store, _period(first), _period(last), by=by, indicators=indicators)
+
+
+def narrative(
+    store: Store, first: str | Period, last: str | Period, *, indicators: list[str] | None = None
+) -> Narrative:
+    """The report paragraph for ``first``..``last``: ``.text``, ``.markdown``, ``.figures``."""
+    from .narrative import narrative as _narrative
+
+    return _narrative(store, _period(first), _period(last), indicators=indicators)
+
+
+def write_report(store: Store, first: str | Period, last: str | Period, path: str | Path) -> Path:
+    """Write the year-end report workbook (what ``ncctd report`` writes) to ``path``."""
+    from .workbook import collect_report, write_report_xlsx
+
+    write_report_xlsx(collect_report(store, _period(first), _period(last)), Path(path))
+    return Path(path)
 
 
 def read_file(

@@ -34,6 +34,7 @@ class Indicator:
     type: IndicatorType
     over_time: OverTime
     aliases: tuple[str, ...] = ()
+    group: str = ""  # the heading it goes under on the form (optional ``group`` column)
 
     @property
     def is_integer(self) -> bool:
@@ -128,6 +129,9 @@ class Catalog:
                 self._commune_index.setdefault(strip_commune_prefix(folded), com.code)
         digits = {len(c.code) for c in self.communes if c.code.isdigit()}
         self._code_width = digits.pop() if len(digits) == 1 else None
+        day = self.settings.get("deadline_day", "5").strip()
+        if not day.isdigit() or not 1 <= int(day) <= 31:
+            raise CatalogError(f"settings.csv: deadline_day phải là một ngày từ 1 đến 31, không phải {day!r}")
         for rule in self.rules:
             unknown = [c for c in rule.codes if c not in self.indicator_by_code]
             if unknown:
@@ -139,6 +143,10 @@ class Catalog:
     def deadline_day(self) -> int:
         """Day of the following month by which a return is on time (default the 5th)."""
         return int(self.settings.get("deadline_day", "5"))
+
+    @property
+    def has_groups(self) -> bool:
+        return any(i.group for i in self.indicators)
 
     def indicator(self, text: str) -> str | None:
         """An indicator's code from its code, label or alias, in any case or accents."""
@@ -202,6 +210,7 @@ class Catalog:
                 type=_choice(row, "type", ("integer", "decimal"), "indicators.csv"),  # type: ignore[arg-type]
                 over_time=_choice(row, "over_time", ("sum", "last"), "indicators.csv"),  # type: ignore[arg-type]
                 aliases=_aliases(row.get("aliases")),
+                group=row.get("group") or "",
             )
             for row in _read_csv(folder / "indicators.csv", ("code", "label", "type", "over_time"))
         ]
@@ -233,9 +242,9 @@ class Catalog:
         folder.mkdir(parents=True, exist_ok=True)
         _write_csv(
             folder / "indicators.csv",
-            ("code", "label", "unit", "type", "over_time", "aliases"),
+            ("code", "label", "unit", "type", "over_time", "aliases", "group"),
             (
-                (i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases))
+                (i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases), i.group)
                 for i in self.indicators
             ),
         )

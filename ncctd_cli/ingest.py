@@ -31,6 +31,7 @@ class IngestOptions:
     read: ReadOptions = field(default_factory=ReadOptions)
     validate_only: bool = False  # `ncctd validate`: statuses are valid / rejected
     today: Period | None = None
+    received_at: str | None = None  # ISO time the returns came in (default: now)
 
 
 @dataclass
@@ -40,6 +41,9 @@ class IngestReport:
     returns: list[Return] = field(default_factory=list)
     skipped_files: list[str] = field(default_factory=list)
     files: int = 0
+    # The summary's keys, fixed by the kind of run (never by the data): ingest, ingest
+    # --atomic (adds ``cancelled``), validate (``valid``, ``rejected``).
+    statuses: tuple[str, ...] = ("stored", "replaced", "unchanged", "rejected")
 
     @property
     def problems(self) -> list[Problem]:
@@ -47,12 +51,10 @@ class IngestReport:
 
     @property
     def summary(self) -> dict[str, int]:
-        counts = {s: 0 for s in ("stored", "replaced", "unchanged", "rejected")}
+        counts = {s: 0 for s in self.statuses}
         for ret in self.returns:
             if ret.status in counts:
                 counts[ret.status] += 1
-        extra = {s: sum(1 for r in self.returns if r.status == s) for s in ("cancelled", "valid")}
-        counts.update({k: v for k, v in extra.items() if v})
         counts["skipped_files"] = len(self.skipped_files)
         return counts
 
@@ -120,7 +122,12 @@ class Ingestor:
             decimal_point=self.options.read.decimal_point,
         )
         self.on_file = on_file
+        self.on_start: Callable[[int], None] | None = None  # called with the number of files
         self.report = IngestReport()
+        if self.options.validate_only:
+            self.report.statuses = ("valid", "rejected")
+        elif self.options.atomic:
+            self.report.statuses = (*self.report.statuses, "cancelled")
 
     def run(self, paths: Iterable[Path | str]) -> IngestReport:
         """Ingest files and folders (``"-"``: a CSV on standard input)."""
@@ -139,6 +146,8 @@ class Ingestor:
         return self.run_sources(sources)
 
     def run_sources(self, sources: list[Path | tuple[bytes, str]]) -> IngestReport:
+        if self.on_start:
+            self.on_start(len(sources))
         try:
             return self._run_sources(sources)
         except _Cancel:
@@ -146,16 +155,19 @@ class Ingestor:
 
     def _run_sources(self, sources: list[Path | tuple[bytes, str]]) -> IngestReport:
         options = self.options
-        atomic = options.atomic and not options.dry_run and not options.validate_only
-        if not atomic:
+        if options.validate_only or not (options.atomic or options.dry_run):
             self._run(sources)
             return self.report
+        # --atomic: one transaction for the batch. --dry-run: the same, always rolled back
+        # (the CLI also runs it on an in-memory copy, so the store is not even locked).
         with self.store.transaction():
             self._run(sources)
-            if self.report.refused:
+            if options.atomic and self.report.refused:
                 for ret in self.report.returns:
                     if ret.status in ("stored", "replaced"):
                         ret.status = "cancelled"
+                raise _Cancel
+            if options.dry_run:
                 raise _Cancel
         return self.report
 
@@ -188,7 +200,9 @@ class Ingestor:
         if self.options.validate_only:
             ret.status = "valid"
         else:
-            ret.status = self.store.save(ret, replace=self.options.replace)
+            ret.status = self.store.save(
+                ret, replace=self.options.replace, received_at=self.options.received_at
+            )
         if ret.status != "rejected":
             self.history.add(ret)
         return ret

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .catalog import Catalog
-from .model import Return, Value
+from .model import Return, Value, cell_ref
 from .sheets import Cell, Sheet
 from .vietnamese import NumberTextError, fold, fold_header, nfc, parse_number_text
 
@@ -260,39 +260,83 @@ def _parse_wide(
 def _parse_long(
     sheet: Sheet, h: int, headers: list[str], catalog: Catalog, decimal_point: bool
 ) -> list[Return]:
+    """One return per (commune, period) spelling pair, in the order they first appear.
+
+    Built for national files (millions of rows): each distinct spelling of a commune, a
+    period or an indicator is looked at once, and a row costs a few dictionary look-ups."""
     commune_col = _find(headers, LONG_COMMUNE)
     period_col = _find(headers, LONG_PERIOD, skip=commune_col)
     indicator_col = _find(headers, LONG_INDICATOR)
     value_col = _find(headers, LONG_VALUE)
     assert commune_col is not None and period_col is not None
     assert indicator_col is not None and value_col is not None
+    rows = sheet.rows
+    lines = sheet.line_numbers
+    value_letters = cell_ref(0, value_col)[:-1]
+    width = max(commune_col, period_col, indicator_col, value_col) + 1
     by_key: dict[tuple[str, str], Return] = {}
-    for r in range(h + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        if all(is_empty(c) for c in row):
+    communes: dict[str, tuple[bool, str]] = {}  # spelling → (a total row?, text)
+    periods: dict[str, str] = {}
+    indicators: dict[str, tuple[str, str | None]] = {}  # spelling → (text, code)
+    for r in range(h + 1, len(rows)):
+        row = rows[r]
+        if len(row) >= width:
+            commune_raw, period_raw = row[commune_col], row[period_col]
+            named_raw, value_raw = row[indicator_col], row[value_col]
+        else:
+            commune_raw, period_raw, named_raw, value_raw = (
+                row[c] if c < len(row) else None for c in (commune_col, period_col, indicator_col, value_col)
+            )
+        if (
+            is_empty(commune_raw)
+            and is_empty(period_raw)
+            and is_empty(named_raw)
+            and is_empty(value_raw)
+            and all(is_empty(c) for c in row)
+        ):
             continue
-
-        def at(col: int, row: list[Cell] = row) -> Cell:
-            return row[col] if col < len(row) else None
-
-        commune_raw, period_raw = at(commune_col), at(period_col)
-        if isinstance(commune_raw, str) and fold(commune_raw) in TOTAL_WORDS:
-            continue
-        key = (_text(commune_raw), _text(period_raw))
-        ret = by_key.get(key)
+        if type(commune_raw) is str:
+            known = communes.get(commune_raw)
+            if known is None:
+                known = communes[commune_raw] = (fold(commune_raw) in TOTAL_WORDS, _text(commune_raw))
+            if known[0]:
+                continue
+            commune_key = known[1]
+        else:
+            if isinstance(commune_raw, str) and fold(commune_raw) in TOTAL_WORDS:
+                continue
+            commune_key = _text(commune_raw)
+        if type(period_raw) is str:
+            period_key = periods.get(period_raw)
+            if period_key is None:
+                period_key = periods[period_raw] = _text(period_raw)
+        else:
+            period_key = _text(period_raw)
+        ret = by_key.get((commune_key, period_key))
         if ret is None:
             ret = Return(file=sheet.file, sheet=sheet.name, layout="long")
             ret.commune_text = None if is_empty(commune_raw) else commune_raw
             ret.commune_cell = sheet.ref(r, commune_col)
             ret.period_text = None if is_empty(period_raw) else period_raw
             ret.period_cell = sheet.ref(r, period_col)
-            by_key[key] = ret
-        named = _text(at(indicator_col))
-        indicator = catalog.indicator(named) if named else None
-        value_raw = at(value_col)
+            by_key[(commune_key, period_key)] = ret
+        if type(named_raw) is str:
+            found = indicators.get(named_raw)
+            if found is None:
+                named = _text(named_raw)
+                found = indicators[named_raw] = (named, catalog.indicator(named) if named else None)
+            named, indicator = found
+        else:
+            named = _text(named_raw)
+            indicator = catalog.indicator(named) if named else None
         if indicator is None:
             if not is_empty(value_raw):
                 _unknown_indicator(ret, named, sheet.ref(r, indicator_col), catalog)
             continue
-        _add_value(ret, indicator, value_raw, sheet.ref(r, value_col), decimal_point)
+        cell = f"{value_letters}{lines[r] if lines is not None else r + 1}"
+        values = ret.values
+        if indicator not in values:
+            values[indicator] = Value(indicator, value_raw, cell)
+        else:
+            _add_value(ret, indicator, value_raw, cell, decimal_point)
     return list(by_key.values())

@@ -134,44 +134,102 @@ STATUS_VI = {
 }
 
 
+STATUS_EN = {
+    "stored": "stored",
+    "replaced": "replaced",
+    "unchanged": "unchanged",
+    "rejected": "refused",
+    "cancelled": "cancelled (--atomic)",
+    "valid": "valid",
+    "skipped_files": "files skipped",
+}
+
+
 def ingest_renderables(report: IngestReport, catalog: Catalog, *, quiet: bool = False) -> list[Any]:
-    """The summary table, then the problems grouped by file with the cell to look at."""
+    """The summary table, then the problems grouped by file, each return under its file with
+    the cell to look at; laid out for an 80-column terminal (messages wrap under themselves)."""
+    from rich import box
     from rich.table import Table
     from rich.text import Text
 
+    from .commands.common import LANG, tr
+
+    words = STATUS_EN if LANG == "en" else STATUS_VI
     out: list[Any] = []
     if not quiet:
-        summary = Table(title="Kết quả", title_justify="left", show_header=False)
-        summary.add_column("")
-        summary.add_column("", justify="right")
+        summary = Table(
+            title=tr("Kết quả", "Result"), title_justify="left", box=box.SIMPLE_HEAD, show_edge=False
+        )
+        summary.add_column(tr("Báo cáo", "Returns"))
+        summary.add_column(tr("Số", "Count"), justify="right")
         for key, count in report.summary.items():
-            summary.add_row(STATUS_VI.get(key, key), str(count))
+            style = None
+            if count and key in ("rejected", "cancelled"):
+                style = "bold red"
+            elif count and key in ("stored", "replaced", "valid"):
+                style = "green"
+            summary.add_row(words.get(key, key), str(count), style=style)
         out.append(summary)
-    by_file: dict[str, list[tuple[str, Problem]]] = {}
+
+    by_file: dict[str, list[tuple[Any, list[Problem]]]] = {}
     for ret in report.returns:
-        label = _return_label(ret, catalog)
-        for problem in ret.problems:
-            if quiet and problem.severity != "error":
-                continue
-            by_file.setdefault(problem.file or "?", []).append((label, problem))
+        problems = [p for p in ret.problems if not (quiet and p.severity != "error")]
+        if problems:
+            by_file.setdefault(ret.file or "?", []).append((ret, problems))
+    if by_file:
+        out.append(
+            Text(
+                tr(
+                    f"\nCần xem lại: {len(by_file)} tệp (✗ lỗi: bị từ chối; ! cảnh báo: vẫn nhận)",
+                    f"\nTo look at: {len(by_file)} file(s) (✗ error: refused; ! warning: taken)",
+                ),
+                style="bold",
+            )
+        )
     for file, items in by_file.items():
-        out.append(Text(f"\n{file}", style="bold"))
-        for label, problem in items:
-            mark = "✗" if problem.severity == "error" else "!"
-            style = "red" if problem.severity == "error" else "yellow"
-            where = " › ".join(x for x in (problem.sheet, problem.cell) if x)
-            line = Text(f"  {mark} ", style=style)
-            line.append(f"[{problem.code}] ", style=style)
+        out.append(Text(f"\n{file}", style="bold underline"))
+        for ret, problems in items:
+            refused = ret.status in ("rejected", "cancelled")
+            head = Text("  ")
+            label = _return_label(ret, catalog)
             if label:
-                line.append(f"{label}: ")
-            if where:
-                line.append(f"ô {where}: " if problem.cell else f"{where}: ", style="cyan")
-            line.append(problem.message)
-            out.append(line)
+                head.append(label + " — ")
+            head.append(
+                words.get(ret.status, ret.status)
+                + ("" if refused else tr(", có cảnh báo", ", with warnings")),
+                style="bold red" if refused else "yellow",
+            )
+            out.append(head)
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(width=3, justify="right")
+            grid.add_column(no_wrap=True, style="cyan")
+            grid.add_column(overflow="fold")
+            for problem in problems:
+                error = problem.severity == "error"
+                message = Text(problem.message)
+                message.append(f" [{problem.code}]", style="dim")
+                grid.add_row(
+                    Text("✗" if error else "!", style="bold red" if error else "yellow"),
+                    tr(f"ô {problem.cell}", f"cell {problem.cell}") if problem.cell else "",
+                    message,
+                )
+            out.append(grid)
     return out
 
 
 def _return_label(ret: Any, catalog: Catalog) -> str:
-    commune = catalog.commune_name(ret.commune) if ret.commune else None
-    period = str(ret.period) if ret.period else None
-    return " ".join(x for x in (commune, period) if x)
+    """``Xã Nậm Có, tháng 01/2024, trang «T01»``: what the clerk knows the return by."""
+    from .commands.common import tr
+
+    parts = []
+    if ret.commune:
+        parts.append(catalog.commune_name(ret.commune))
+    elif ret.commune_text is not None:
+        parts.append(f"«{ret.commune_label}»")
+    if ret.period:
+        parts.append(tr(f"tháng {ret.period.month:02d}/{ret.period.year}", str(ret.period)))
+    elif ret.period_text is not None:
+        parts.append(tr(f"kỳ «{ret.period_label}»", f"period {ret.period_label!r}"))
+    if ret.sheet:
+        parts.append(tr(f"trang «{ret.sheet}»", f"sheet {ret.sheet!r}"))
+    return ", ".join(parts)

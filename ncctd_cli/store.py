@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,7 +36,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS indicators (
   position INTEGER NOT NULL, code TEXT PRIMARY KEY, label TEXT NOT NULL, unit TEXT NOT NULL,
-  type TEXT NOT NULL, over_time TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '');
+  type TEXT NOT NULL, over_time TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '',
+  group_name TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS communes (
   position INTEGER NOT NULL, code TEXT PRIMARY KEY, name TEXT NOT NULL,
   aliases TEXT NOT NULL DEFAULT '');
@@ -129,10 +131,21 @@ class Store:
         try:
             if path.parent and not path.parent.exists():
                 raise StoreError(f"Không có thư mục chứa kho dữ liệu: {path.parent}")
+            # WAL needs the file and its folder writable (for -wal/-shm): say so before starting.
+            if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+                raise StoreError(
+                    f"Không ghi được vào kho dữ liệu {path}: tệp hoặc thư mục chứa nó chỉ cho đọc."
+                )
             conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
             store = cls(conn, path, persistent=True)
-            store._configure(timeout)
-            store._ensure_schema(catalog)
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                store._is_ncctd_store()  # before switching to WAL: not a byte written elsewhere
+                store._configure(timeout)
+                store._ensure_schema(catalog)
+            except BaseException:
+                conn.close()
+                raise
             return store
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, path)) from exc
@@ -145,28 +158,35 @@ class Store:
         if not path.exists():
             return cls.scratch()
         try:
-            # mode=rw never creates the file, and lets the last connection clean up the WAL
-            # files on close; mode=ro where the folder or file is not writable.
-            mode = "rw" if os.access(path, os.W_OK) and os.access(path.parent, os.W_OK) else "ro"
-            conn = sqlite3.connect(
-                f"{path.resolve().as_uri()}?mode={mode}", uri=True, timeout=timeout, isolation_level=None
-            )
+            conn = _connect_existing(path, timeout)
             store = cls(conn, path, persistent=True)
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
             store._check_schema()
             return store
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, path)) from exc
 
     @classmethod
-    def scratch(cls, source: Path | str | None = None, catalog: Catalog | None = None) -> Store:
-        """An in-memory store: a copy of ``source`` if it exists (for dry runs), else new."""
+    def scratch(
+        cls,
+        source: Path | str | None = None,
+        catalog: Catalog | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> Store:
+        """An in-memory store: a copy of ``source`` if it exists (for dry runs), else new.
+        No file is created, and none is left behind (not even ``-wal``/``-shm``)."""
         conn = sqlite3.connect(":memory:", isolation_level=None)
         if source is not None and Path(source).exists():
             try:
-                disk = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
-                disk.backup(conn)
-                disk.close()
+                disk = _connect_existing(Path(source), timeout)
+                try:
+                    # Take the read lock first: it honours the busy timeout, where backup()
+                    # alone would wait for a locked store for ever.
+                    disk.execute("BEGIN")
+                    disk.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                    disk.backup(conn)
+                finally:
+                    disk.close()
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(exc, Path(source))) from exc
         store = cls(conn, Path(source) if source else None, persistent=False)
@@ -184,7 +204,17 @@ class Store:
 
     def _configure(self, timeout: float) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        # Switching a new store to WAL does not wait on the busy timeout: another process
+        # creating the same store at that instant answers "locked" at once. Wait here too.
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() >= deadline:
+                    raise
+                time.sleep(0.01)
         if mode != "wal":
             raise StoreError(f"Không bật được chế độ WAL cho kho dữ liệu {self.path}")
         self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -202,8 +232,13 @@ class Store:
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
         ).fetchone()
         if has_meta:
+            self._add_group_column()
             return
         with self.transaction():
+            # Two processes may create the same new store at once: the second one, once it
+            # holds the write lock, finds the schema made and leaves it alone.
+            if self._is_ncctd_store():
+                return
             for statement in SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
@@ -213,14 +248,40 @@ class Store:
             )
             self._write_catalog(catalog or default_catalog())
 
+    def _is_ncctd_store(self) -> bool:
+        """True for an ncctd store, False for an empty file; another program's SQLite
+        database is refused (never written into)."""
+        names = {row[0] for row in self.conn.execute("SELECT name FROM sqlite_master")}
+        if "meta" in names:
+            return True
+        if names:
+            raise StoreError(
+                f"{self.path} là cơ sở dữ liệu SQLite của chương trình khác, không phải kho "
+                "dữ liệu ncctd: hãy chọn tệp khác (--db)."
+            )
+        return False
+
+    def _has_group_column(self) -> bool:
+        columns = {row[1] for row in self.conn.execute("PRAGMA table_info(indicators)")}
+        return "group_name" in columns
+
+    def _add_group_column(self) -> None:
+        """Stores made before indicators had a form group get the (optional) column."""
+        if not self._has_group_column():
+            with self.transaction():
+                self.conn.execute(
+                    "ALTER TABLE indicators ADD COLUMN group_name TEXT NOT NULL DEFAULT ''"
+                )
+
     def _write_catalog(self, catalog: Catalog) -> None:
         c = self.conn
         for table in ("indicators", "communes", "rules", "settings"):
             c.execute(f"DELETE FROM {table}")
         c.executemany(
-            "INSERT INTO indicators VALUES (?,?,?,?,?,?,?)",
+            "INSERT INTO indicators (position, code, label, unit, type, over_time, aliases, "
+            "group_name) VALUES (?,?,?,?,?,?,?,?)",
             [
-                (n, i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases))
+                (n, i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases), i.group)
                 for n, i in enumerate(catalog.indicators)
             ],
         )
@@ -243,10 +304,14 @@ class Store:
     def catalog(self) -> Catalog:
         if self._catalog is None:
             c = self.conn
+            group = "group_name" if self._has_group_column() else "''"
             indicators = [
-                Indicator(code, label, unit, typ, over, tuple(a for a in aliases.split("|") if a))
-                for code, label, unit, typ, over, aliases in c.execute(
-                    "SELECT code, label, unit, type, over_time, aliases FROM indicators ORDER BY position"
+                Indicator(
+                    code, label, unit, typ, over, tuple(a for a in aliases.split("|") if a), grp
+                )
+                for code, label, unit, typ, over, aliases, grp in c.execute(
+                    f"SELECT code, label, unit, type, over_time, aliases, {group} "
+                    "FROM indicators ORDER BY position"
                 )
             ]
             communes = [
@@ -314,12 +379,7 @@ class Store:
                 if current and current[2] == digest:
                     return "unchanged"
                 if current and not replace:
-                    ret.problem(
-                        "error",
-                        "already-stored",
-                        f"Đã có báo cáo của xã này cho kỳ {period} với số liệu khác "
-                        "(nhận trước đó). Dùng --replace để thay bằng báo cáo này.",
-                    )
+                    _already_stored(ret, period)
                     return "rejected"
                 version = 1
                 if current:
@@ -364,7 +424,40 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, self.path)) from exc
 
+    def batch(self, *, replace: bool = False, received_at: str | None = None) -> SaveBatch:
+        """Many returns saved with few statements: see :class:`SaveBatch`."""
+        return SaveBatch(self, replace=replace, received_at=received_at)
+
     # ------------------------------------------------------------ reading
+
+    def history_loader_many(self, communes: list[str]) -> dict[str, dict[int, dict[str, float]]]:
+        """:meth:`history_loader` for many communes, a few hundred per query."""
+        found: dict[str, dict[int, dict[str, float]]] = {c: {} for c in communes}
+        indexes: dict[str, int] = {}
+        for start in range(0, len(communes), 500):
+            chunk = communes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for commune, period, indicator, value in self.conn.execute(
+                f"SELECT commune, period, indicator, value FROM facts WHERE commune IN ({marks})",
+                chunk,
+            ):
+                index = indexes.get(period)
+                if index is None:
+                    index = indexes[period] = Period.parse_iso(period).index
+                found[commune].setdefault(index, {})[indicator] = value
+        return found
+
+    def current_versions(self, period: str) -> dict[str, tuple[int, int, str]]:
+        """The current version of every commune's return for one month:
+        ``{commune: (id, version, content_hash)}``."""
+        return {
+            commune: (rid, version, digest)
+            for commune, rid, version, digest in self.conn.execute(
+                "SELECT commune, id, version, content_hash FROM returns "
+                "WHERE period = ? AND is_current = 1",
+                (period,),
+            )
+        }
 
     def history_loader(self, commune: str) -> dict[int, dict[str, float]]:
         """All current values of one commune, by month: what the validator compares with."""
@@ -428,6 +521,210 @@ class Store:
         return int(self.conn.execute("SELECT COUNT(*) FROM returns WHERE is_current = 1").fetchone()[0])
 
 
+def _connect_existing(path: Path, timeout: float) -> sqlite3.Connection:
+    """Connect to an existing store file without ever creating it.
+
+    ``mode=rw`` lets the last connection to close remove the ``-wal``/``-shm`` files, so a
+    read leaves nothing behind; ``mode=ro`` where the file or its folder is not writable.
+    """
+    folder_writable = os.access(path.parent, os.W_OK)
+    query = "mode=rw" if os.access(path, os.W_OK) and folder_writable else "mode=ro"
+    if not folder_writable and not path.with_name(path.name + "-wal").exists():
+        # A read-only folder (a read-only share, a locked-down copy): SQLite cannot make the
+        # -shm file a WAL reader needs. No -wal means every change is in the file, and nobody
+        # can be writing there, so it can be read as an immutable file.
+        query += "&immutable=1"
+    conn = sqlite3.connect(
+        f"{path.resolve().as_uri()}?{query}", uri=True, timeout=timeout, isolation_level=None
+    )
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+    return conn
+
+
+def _already_stored(ret: Return, period: str) -> None:
+    ret.problem(
+        "error",
+        "already-stored",
+        f"Đã có báo cáo của xã này cho kỳ {period} với số liệu khác "
+        "(nhận trước đó). Dùng --replace để thay bằng báo cáo này.",
+    )
+
+
+# A batch writes its queued returns once they hold this many values (or at flush()).
+BATCH_VALUES = 50_000
+
+
+@dataclass
+class _Queued:
+    ret: Return
+    values: dict[str, float]
+    digest: str
+    received_at: str
+    status: str  # "stored" | "replaced", as decided when queued
+    id: int = 0  # the row it was written as
+
+
+class SaveBatch:
+    """Saves many accepted returns with few statements, one transaction per chunk.
+
+    :meth:`save` decides a return's status at once, by the same rules as
+    :meth:`Store.save` (``stored``, ``replaced``, ``unchanged``, or ``rejected`` with an
+    ``already-stored`` problem), against the store's current versions (read once per month
+    involved) and the returns queued before it; the return is queued. :meth:`flush` writes
+    the queue in one transaction (a savepoint inside an ``--atomic`` batch), deciding again
+    from what the store holds by then, so a return is wholly in or wholly out, and a
+    writer that got in between is never overwritten: a status it changes is corrected on
+    the return. The caller must :meth:`flush` at the end (``with store.batch() as b:`` does).
+    """
+
+    def __init__(self, store: Store, *, replace: bool = False, received_at: str | None = None) -> None:
+        self.store = store
+        self.replace = replace
+        self.received_at = received_at
+        self._known: dict[str, dict[str, tuple[int | None, int, str]]] = {}  # period → commune → current
+        self._queue: list[_Queued] = []
+        self._queued_values = 0
+        self._clock = (0, "")
+
+    def __enter__(self) -> SaveBatch:
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        if exc_type is None:
+            self.flush()
+
+    def _now(self) -> str:
+        second = int(time.time())
+        if self._clock[0] != second:
+            self._clock = (second, now_iso())
+        return self._clock[1]
+
+    def _current(self, period: str) -> dict[str, tuple[int | None, int, str]]:
+        known = self._known.get(period)
+        if known is None:
+            try:
+                known = self._known[period] = dict(self.store.current_versions(period))
+            except sqlite3.Error as exc:
+                raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
+        return known
+
+    def save(self, ret: Return) -> str:
+        assert ret.commune and ret.period and not ret.refused
+        values = ret.reported
+        digest = content_hash(values)
+        period = str(ret.period)
+        known = self._current(period)
+        current = known.get(ret.commune)
+        if current and current[2] == digest:
+            return "unchanged"
+        if current and not self.replace:
+            _already_stored(ret, period)
+            return "rejected"
+        status = "replaced" if current else "stored"
+        known[ret.commune] = (None, (current[1] if current else 0) + 1, digest)
+        self._queue.append(_Queued(ret, values, digest, self.received_at or self._now(), status))
+        self._queued_values += len(values)
+        if self._queued_values >= BATCH_VALUES:
+            self.flush()
+        return status
+
+    def flush(self) -> None:
+        """Write the queued returns in one transaction."""
+        queue, self._queue, self._queued_values = self._queue, [], 0
+        if not queue:
+            return
+        try:
+            with self.store.transaction() as c:
+                current = self._write(c, queue)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
+        for (commune, period), found in current.items():  # what the returns to come meet
+            self._known.setdefault(period, {})[commune] = found
+
+    def _write(
+        self, c: sqlite3.Connection, queue: list[_Queued]
+    ) -> dict[tuple[str, str], tuple[int | None, int, str]]:
+        periods = {str(item.ret.period) for item in queue}
+        current: dict[tuple[str, str], tuple[int | None, int, str]] = {}
+        for period in periods:
+            for commune, stored in self.store.current_versions(period).items():
+                current[(commune, period)] = stored
+        next_id = int(c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM returns").fetchone()[0])
+        first_id = next_id
+        retire: list[tuple[int]] = []
+        forget: list[tuple[str, str]] = []
+        rows: list[list[Any]] = []
+        written: list[_Queued] = []
+        latest: dict[tuple[str, str], int] = {}  # pair → index in rows of its newest version
+        for item in queue:
+            ret = item.ret
+            assert ret.commune and ret.period
+            period = str(ret.period)
+            pair = (ret.commune, period)
+            found = current.get(pair)
+            if found and found[2] == item.digest:
+                item.status = ret.status = "unchanged"
+                continue
+            if found and not self.replace:
+                _already_stored(ret, period)
+                item.status = ret.status = "rejected"
+                continue
+            status = "replaced" if found else "stored"
+            if found:
+                if pair in latest:
+                    rows[latest[pair]][-1] = 0  # superseded within this batch
+                else:
+                    assert found[0] is not None
+                    retire.append((found[0],))
+                    forget.append((period, ret.commune))
+            item.status = ret.status = status
+            version = found[1] + 1 if found else 1
+            rows.append(
+                [next_id, ret.commune, period, version, item.received_at, ret.file, ret.sheet,
+                 ret.layout, ret.file_sha256, item.digest, 1]
+            )
+            latest[pair] = len(rows) - 1
+            current[pair] = (next_id, version, item.digest)
+            item.id = next_id
+            written.append(item)
+            next_id += 1
+        if not rows:
+            return current
+        c.executemany("UPDATE returns SET is_current = 0 WHERE id = ?", retire)
+        c.executemany("DELETE FROM facts WHERE period = ? AND commune = ?", forget)
+        c.executemany(
+            "INSERT INTO returns (id, commune, period, version, received_at, file, sheet, layout, "
+            "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        c.executemany(
+            "INSERT INTO return_values VALUES (?,?,?,?)",
+            [
+                (item.id, code, v, cells[code].cell)
+                for item in written
+                for cells in (item.ret.values,)
+                for code, v in item.values.items()
+            ],
+        )
+        # the current values, copied inside SQLite rather than sent a second time
+        c.execute(
+            "INSERT INTO facts SELECT r.period, r.commune, v.indicator, v.value "
+            "FROM returns r JOIN return_values v ON v.return_id = r.id "
+            "WHERE r.id BETWEEN ? AND ? AND r.is_current = 1 ORDER BY 1, 2, 3",
+            (first_id, next_id - 1),
+        )
+        c.executemany(
+            "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [
+                (item.id, p.severity, p.code, p.message, p.file, p.sheet, p.cell,
+                 p.commune, p.period, p.indicator)
+                for item in written
+                for p in item.ret.problems
+            ],
+        )
+        return current
+
+
 def now_iso() -> str:
     return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -437,7 +734,10 @@ def describe_sqlite_error(exc: sqlite3.Error, path: Path | None) -> str:
     text = str(exc).lower()
     where = str(path) if path else "kho dữ liệu"
     if "locked" in text or "busy" in text:
-        return f"Kho dữ liệu {where} đang bị chương trình khác khoá quá thời gian chờ; hãy thử lại sau."
+        return (
+            f"Kho dữ liệu {where} đang bị chương trình khác khoá quá thời gian chờ "
+            "(--timeout, NCCTD_TIMEOUT); hãy thử lại sau."
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return f"Kho dữ liệu {where} bị hỏng hoặc không phải tệp SQLite."
     if "readonly" in text or "read-only" in text or "unable to open" in text or "permission" in text:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import statistics
-from collections.abc import Callable
+from bisect import bisect_left, insort
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from .catalog import Catalog
@@ -19,6 +19,65 @@ from .vietnamese import NumberTextError, Period, format_number, parse_number_tex
 # the median of at least OUTLIER_MIN_HISTORY earlier reported values (median > 0).
 OUTLIER_FACTOR = 10.0
 OUTLIER_MIN_HISTORY = 6
+TEXT_CACHE_SIZE = 200_000  # distinct number texts remembered by one validator
+
+
+class _Unread:
+    """Marks a text not read yet (``None`` means "read: empty")."""
+
+
+_UNREAD = _Unread()
+
+
+class _Series:
+    """One commune's values of one indicator, month by month, kept sorted two ways: by month
+    (for "the latest value before") and by value (for the median), so neither check walks
+    the whole history."""
+
+    __slots__ = ("by_index", "indexes", "ordered")
+
+    def __init__(self) -> None:
+        self.by_index: dict[int, float] = {}
+        self.indexes: list[int] = []  # sorted months
+        self.ordered: list[float] = []  # sorted values
+
+    def put(self, index: int, value: float) -> None:
+        if index in self.by_index:
+            self.drop(index)
+        self.by_index[index] = value
+        insort(self.indexes, index)
+        insort(self.ordered, value)
+
+    def drop(self, index: int) -> None:
+        value = self.by_index.pop(index)
+        del self.indexes[bisect_left(self.indexes, index)]
+        del self.ordered[bisect_left(self.ordered, value)]
+
+    def before(self, index: int) -> tuple[int, float] | None:
+        pos = bisect_left(self.indexes, index)
+        if pos == 0:
+            return None
+        found = self.indexes[pos - 1]
+        return found, self.by_index[found]
+
+    def median_without(self, index: int) -> tuple[int, float | None]:
+        """(count, median) of the values of every month but ``index``: the same number
+        ``statistics.median`` gives for that list."""
+        ordered = self.ordered
+        n = len(ordered)
+        skip = n  # no value left out
+        if index in self.by_index:
+            skip = bisect_left(ordered, self.by_index[index])
+            n -= 1
+        if n <= 0:
+            return 0, None
+
+        def at(i: int) -> float:
+            return ordered[i] if i < skip else ordered[i + 1]
+
+        if n % 2 == 1:
+            return n, at(n // 2)
+        return n, (at(n // 2 - 1) + at(n // 2)) / 2
 
 
 @dataclass
@@ -26,35 +85,75 @@ class History:
     """What the store (and the batch so far) knows of each commune's earlier returns.
 
     ``loader(commune)`` gives ``{period_index: {indicator: value}}`` for one commune; it is
-    called once per commune, then returns accepted in the batch are added with :meth:`add`.
+    called once per commune (``bulk_loader(communes)`` gives many at once, see
+    :meth:`prefetch`), then returns accepted in the batch are added with :meth:`add`.
     """
 
     loader: Callable[[str], dict[int, dict[str, float]]] | None = None
+    bulk_loader: Callable[[list[str]], dict[str, dict[int, dict[str, float]]]] | None = None
     _cache: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+    _series: dict[str, dict[str, _Series]] = field(default_factory=dict)
 
     def of(self, commune: str) -> dict[int, dict[str, float]]:
         if commune not in self._cache:
-            self._cache[commune] = self.loader(commune) if self.loader else {}
+            self._load(commune, self.loader(commune) if self.loader else {})
         return self._cache[commune]
+
+    def prefetch(self, communes: Iterable[str]) -> None:
+        """Load the history of many communes with one query per few hundred communes."""
+        missing = list(dict.fromkeys(c for c in communes if c not in self._cache))
+        if not missing:
+            return
+        if self.bulk_loader is None:
+            for commune in missing:
+                self.of(commune)
+            return
+        found = self.bulk_loader(missing)
+        for commune in missing:
+            self._load(commune, found.get(commune, {}))
+
+    def _load(self, commune: str, months: dict[int, dict[str, float]]) -> None:
+        self._cache[commune] = months
+        series: dict[str, _Series] = {}
+        for index, values in months.items():
+            for code, value in values.items():
+                one = series.get(code)
+                if one is None:
+                    one = series[code] = _Series()
+                one.put(index, value)
+        self._series[commune] = series
+
+    def series_of(self, commune: str) -> dict[str, _Series]:
+        self.of(commune)
+        return self._series[commune]
 
     def add(self, ret: Return) -> None:
         if ret.commune and ret.period:
-            self.of(ret.commune)[ret.period.index] = ret.reported
+            months = self.of(ret.commune)
+            series = self._series[ret.commune]
+            index = ret.period.index
+            for code in months.get(index, {}):
+                series[code].drop(index)
+            values = ret.reported
+            months[index] = values
+            for code, value in values.items():
+                one = series.get(code)
+                if one is None:
+                    one = series[code] = _Series()
+                one.put(index, value)
 
     def previous(self, commune: str, period: Period, indicator: str) -> tuple[Period, float] | None:
         """The latest value of an indicator reported before ``period``."""
-        best: tuple[int, float] | None = None
-        for index, values in self.of(commune).items():
-            if index < period.index and indicator in values and (best is None or index > best[0]):
-                best = (index, values[indicator])
-        return (Period.from_index(best[0]), best[1]) if best else None
+        one = self.series_of(commune).get(indicator)
+        found = one.before(period.index) if one else None
+        return (Period.from_index(found[0]), found[1]) if found else None
 
     def series(self, commune: str, period: Period, indicator: str) -> list[float]:
-        return [
-            values[indicator]
-            for index, values in self.of(commune).items()
-            if index != period.index and indicator in values
-        ]
+        """The values of an indicator in every other month."""
+        one = self.series_of(commune).get(indicator)
+        if one is None:
+            return []
+        return [v for index, v in one.by_index.items() if index != period.index]
 
 
 class Validator:
@@ -70,6 +169,10 @@ class Validator:
         self.history = history or History()
         self.today = today or Period.today()
         self.decimal_point = decimal_point
+        # Each distinct text is read as a number once (a national file repeats a few
+        # thousand spellings millions of times).
+        self._texts: dict[str, float | NumberTextError | None] = {}
+        self._integer = {i.code: i.is_integer for i in catalog.indicators}
 
     def check(self, ret: Return) -> Return:
         """Resolve commune, period and values; add every problem found. Returns ``ret``."""
@@ -137,11 +240,25 @@ class Validator:
     # -- cells
 
     def _values(self, ret: Return) -> None:
+        texts, integer = self._texts, self._integer
         for code, value in ret.values.items():
-            indicator = self.catalog.indicator_by_code[code]
-            number = self._number(ret, value.raw, value.cell, code)
+            raw = value.raw
+            if raw is None:
+                continue
+            # the common cases first: a finite number cell, or a text read before
+            number: float | None
+            if type(raw) is float and math.isfinite(raw):
+                number = raw
+            elif type(raw) is str and type(found := texts.get(raw)) is float:
+                number = found
+            else:
+                number = self._number(ret, raw, value.cell, code)
             if number is None:
                 continue
+            if number >= 0 and (not integer[code] or number.is_integer()):
+                value.value = number + 0.0 if integer[code] else number  # -0 is 0 (round())
+                continue
+            indicator = self.catalog.indicator_by_code[code]
             if number < 0:
                 ret.problem(
                     "error",
@@ -187,9 +304,22 @@ class Validator:
                 return float(raw)
             ret.problem("error", "invalid-number", "Giá trị không hữu hạn.", cell=cell, indicator=code)
             return None
-        try:
-            return parse_number_text(str(raw), decimal_point=self.decimal_point)
-        except NumberTextError as exc:
+        if isinstance(raw, str):
+            found = self._texts.get(raw, _UNREAD)
+            if found is _UNREAD:
+                try:
+                    found = parse_number_text(raw, decimal_point=self.decimal_point)
+                except NumberTextError as error:
+                    found = error
+                if len(self._texts) < TEXT_CACHE_SIZE:
+                    self._texts[raw] = found
+        else:
+            try:
+                found = parse_number_text(str(raw), decimal_point=self.decimal_point)
+            except NumberTextError as error:
+                found = error
+        if isinstance(found, NumberTextError):
+            exc: NumberTextError = found
             if exc.code == "formula-text":
                 message = (
                     f"Ô giá trị của {code} chứa văn bản dạng công thức «{_short(exc.text)}»: "
@@ -202,6 +332,8 @@ class Validator:
                 )
             ret.problem("error", exc.code, message, cell=cell, indicator=code)
             return None
+        assert not isinstance(found, _Unread)
+        return found
 
     # -- judgement
 
@@ -218,34 +350,41 @@ class Validator:
 
     def _against_history(self, ret: Return) -> None:
         assert ret.commune and ret.period
+        series_of = self.history.series_of(ret.commune)
+        index = ret.period.index
         for code, number in ret.reported.items():
+            one = series_of.get(code)
+            if one is None:
+                continue  # no earlier value of this indicator: nothing to compare with
             indicator = self.catalog.indicator_by_code[code]
-            cell = ret.values[code].cell
             if indicator.is_stock:
-                earlier = self.history.previous(ret.commune, ret.period, code)
+                earlier = one.before(index)
                 if earlier and number < earlier[1] - 1e-9:
                     ret.problem(
                         "warning",
                         "stock-decreased",
                         f"{indicator.label} giảm từ {_fmt(earlier[1], indicator.decimals)} "
-                        f"({earlier[0]}) xuống {_fmt(number, indicator.decimals)}: "
+                        f"({Period.from_index(earlier[0])}) xuống {_fmt(number, indicator.decimals)}: "
                         "đây là số tồn, thường không giảm.",
-                        cell=cell,
+                        cell=ret.values[code].cell,
                         indicator=code,
                     )
-            series = self.history.series(ret.commune, ret.period, code)
-            if len(series) >= OUTLIER_MIN_HISTORY:
-                median = statistics.median(series)
-                if median > 0 and number > OUTLIER_FACTOR * median:
-                    ret.problem(
-                        "warning",
-                        "outlier",
-                        f"{indicator.label} = {_fmt(number, indicator.decimals)} lớn gấp "
-                        f"{number / median:.0f} lần mức thường thấy của xã "
-                        f"(trung vị {_fmt(median, indicator.decimals)}): hãy kiểm tra lại.",
-                        cell=cell,
-                        indicator=code,
-                    )
+            count, median = one.median_without(index)
+            if (
+                count >= OUTLIER_MIN_HISTORY
+                and median is not None
+                and median > 0
+                and number > OUTLIER_FACTOR * median
+            ):
+                ret.problem(
+                    "warning",
+                    "outlier",
+                    f"{indicator.label} = {_fmt(number, indicator.decimals)} lớn gấp "
+                    f"{number / median:.0f} lần mức thường thấy của xã "
+                    f"(trung vị {_fmt(median, indicator.decimals)}): hãy kiểm tra lại.",
+                    cell=ret.values[code].cell,
+                    indicator=code,
+                )
 
 
 def _fmt(value: float, decimals: int) -> str:

@@ -238,11 +238,16 @@ def fold_keep_separators(text: str) -> str:
 # ---------------------------------------------------------------- windows in words
 
 
+_ROMAN = ("I", "II", "III", "IV")
+
+
 def window_in_words(first: Period, last: Period) -> str:
-    """The period named the way a report names it.
+    """The period named the way a report names it, to follow «Trong …»:
 
     ``2021-01..2023-12`` → ``3 năm qua``; ``2023-01..2023-12`` → ``năm 2023``;
-    ``2024-01..2024-06`` → ``6 tháng đầu năm 2024``; ``2024-03`` → ``tháng 3/2024``.
+    ``2024-01..2024-06`` → ``6 tháng đầu năm 2024``; ``2024-07..2024-12`` → ``6 tháng cuối
+    năm 2024``; ``2024-04..2024-06`` → ``quý II năm 2024``; ``2024-03`` → ``tháng 3/2024``;
+    any other window → ``thời gian từ tháng 4/2022 đến tháng 9/2023``.
     """
     months = last.index - first.index + 1
     if first == last:
@@ -250,11 +255,45 @@ def window_in_words(first: Period, last: Period) -> str:
     if first.month == 1 and last.month == 12:
         years = last.year - first.year + 1
         return f"năm {first.year}" if years == 1 else f"{years} năm qua"
-    if first.year == last.year and first.month == 1:
-        return f"{months} tháng đầu năm {first.year}"
-    if first.year == last.year and last.month == 12:
-        return f"{months} tháng cuối năm {first.year}"
-    return f"{first.month}/{first.year} – {last.month}/{last.year}"
+    if first.year == last.year:
+        if months == 3 and first.month % 3 == 1:
+            return f"quý {_ROMAN[first.quarter - 1]} năm {first.year}"
+        if first.month == 1:
+            return f"{months} tháng đầu năm {first.year}"
+        if last.month == 12:
+            return f"{months} tháng cuối năm {first.year}"
+        return f"thời gian từ tháng {first.month} đến tháng {last.month} năm {first.year}"
+    return f"thời gian từ tháng {first.month}/{first.year} đến tháng {last.month}/{last.year}"
+
+
+def window_label(first: Period, last: Period) -> str:
+    """The period as a column heading or a title: ``Năm 2023``, ``Giai đoạn 2021–2023``,
+    ``6 tháng đầu năm 2024``, ``Quý II năm 2024``, ``Tháng 3/2024``,
+    ``Tháng 4 – tháng 8/2024``, ``Tháng 4/2022 – tháng 9/2023``."""
+    if first.month == 1 and last.month == 12 and last.year > first.year:
+        return f"Giai đoạn {first.year}–{last.year}"
+    if first.year != last.year:
+        return f"Tháng {first.month}/{first.year} – tháng {last.month}/{last.year}"
+    words = window_in_words(first, last)
+    if words.startswith("thời gian từ "):
+        return f"Tháng {first.month} – tháng {last.month}/{last.year}"
+    return words[0].upper() + words[1:]
+
+
+def bucket_label(key: str) -> str:
+    """A roll-up breakdown key in words: ``2023-05`` → ``05/2023``, ``2023-Q2`` → ``Quý II/2023``,
+    ``2023-H1`` → ``6 tháng đầu năm 2023``, ``2023`` → ``Năm 2023``; anything else unchanged."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?", key)
+    if not match:
+        return key
+    year, month, quarter, half = match.groups()
+    if month:
+        return f"{month}/{year}"
+    if quarter:
+        return f"Quý {_ROMAN[int(quarter) - 1]}/{year}"
+    if half:
+        return f"6 tháng {'đầu' if half == '1' else 'cuối'} năm {year}"
+    return f"Năm {year}"
 
 
 # ---------------------------------------------------------------- Windows-1258

@@ -18,9 +18,12 @@ from .common import (
     open_output,
     settings,
     tr,
+    use_color,
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+FEW_FILES = 3  # the progress bar shows for more files than this
 
 PATHS = click.argument(
     "paths",
@@ -96,6 +99,20 @@ def check_encoding(encoding: str | None) -> None:
         ) from exc
 
 
+def check_outputs(output: Path | None, force: bool, problems_file: Path | None) -> None:
+    """``-o`` and ``--problems``: usage errors, found before the store is even opened."""
+    check_output(output, force)
+    check_output(problems_file, force)
+    if problems_file is not None and problems_file.suffix.lower() not in (".csv", ".json"):
+        raise click.BadParameter(
+            tr(
+                f"tệp «{problems_file}» phải có đuôi .csv hoặc .json.",
+                f"{problems_file} must end in .csv or .json.",
+            ),
+            param_hint="--problems",
+        )
+
+
 def run_batch(
     paths: tuple[Path, ...],
     *,
@@ -110,16 +127,24 @@ def run_batch(
     from ..ingest import Ingestor
     from ..render import ingest_renderables, write_csv, write_json, write_problems
 
-    check_output(output, force)
-    check_output(problems_file, force)
+    check_outputs(output, force, problems_file)
     quiet = settings().quiet
     ingestor = Ingestor(store, options)
     progress = _progress(len(paths), quiet)
     if progress is not None:
-        with progress:
-            task = progress.add_task(tr("Đang đọc", "Reading"), total=None)
-            ingestor.on_file = lambda name: progress.update(task, advance=1, description=Path(name).name[:30])
+        task = progress.add_task(tr("Đang đọc", "Reading"), total=None)
+
+        def start(total: int) -> None:  # shown only for more than a few files
+            progress.update(task, total=total)
+            if total > FEW_FILES:
+                progress.start()
+
+        ingestor.on_start = start
+        ingestor.on_file = lambda name: progress.update(task, advance=1, description=Path(name).name[:30])
+        try:
             report = ingestor.run(paths)
+        finally:
+            progress.stop()
     else:
         report = ingestor.run(paths)
     for skipped in report.skipped_files:
@@ -159,8 +184,9 @@ def run_batch(
 
 
 def _progress(n_paths: int, quiet: bool) -> Any:
-    """A progress bar on stderr, only on a terminal, only when not quiet."""
-    if quiet or not sys.stderr.isatty():
+    """A progress bar on stderr: only when stdout and stderr are both a terminal, not with
+    -q, and not with NO_COLOR / --no-color (no animation, no ANSI codes)."""
+    if quiet or not sys.stdout.isatty() or not use_color(sys.stderr):
         return None
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 

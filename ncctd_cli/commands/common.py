@@ -56,10 +56,34 @@ class Settings:
     db: Path | None = None
     quiet: bool = False
     color: bool = True
+    timeout: float | None = None  # --timeout; else NCCTD_TIMEOUT; else the store's default
 
     @property
     def db_path(self) -> Path:
         return self.db or Path(os.environ.get("NCCTD_DB") or "ncctd.sqlite")
+
+    @property
+    def store_timeout(self) -> float:
+        """Seconds to wait for a store another program holds locked (then exit code 3)."""
+        if self.timeout is not None:
+            return self.timeout
+        text = os.environ.get("NCCTD_TIMEOUT", "").strip()
+        if not text:
+            from ..store import DEFAULT_TIMEOUT
+
+            return DEFAULT_TIMEOUT
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value < 1e6:
+            raise click.UsageError(
+                tr(
+                    f"NCCTD_TIMEOUT={text!r} không phải số giây hợp lệ.",
+                    f"NCCTD_TIMEOUT={text!r} is not a number of seconds.",
+                )
+            )
+        return value
 
 
 def settings() -> Settings:
@@ -85,8 +109,13 @@ def _set_no_color(ctx: click.Context, _param: click.Parameter, value: bool) -> N
         settings().color = False
 
 
+def _set_timeout(ctx: click.Context, _param: click.Parameter, value: float | None) -> None:
+    if value is not None:
+        settings().timeout = value
+
+
 def global_options(func: F) -> F:
-    """``--db``, ``-q``, ``--no-color``, ``--lang``: accepted before or after the command name."""
+    """``--db``, ``--timeout``, ``-q``, ``--no-color``, ``--lang``: before or after the command."""
     options = [
         click.option(
             "--db",
@@ -97,6 +126,17 @@ def global_options(func: F) -> F:
             help=tr(
                 "Kho dữ liệu SQLite (mặc định ncctd.sqlite, hoặc biến môi trường NCCTD_DB).",
                 "The SQLite store (default ncctd.sqlite, or the NCCTD_DB environment variable).",
+            ),
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(0, 1e6),
+            metavar="SECONDS",
+            expose_value=False,
+            callback=_set_timeout,
+            help=tr(
+                "Chờ kho dữ liệu đang bị khoá tối đa bấy nhiêu giây (mặc định 30, hoặc NCCTD_TIMEOUT).",
+                "Wait this many seconds for a locked store (default 30, or NCCTD_TIMEOUT).",
             ),
         ),
         click.option(
@@ -169,13 +209,38 @@ class PeriodType(click.ParamType):
 PERIOD = PeriodType()
 
 
+def _check_window(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """A window that cannot be right is a usage error before anything is opened: the last
+    of ``--from``/``--to``/``--year`` to be parsed sees the others."""
+    params = {**ctx.params, str(param.name): value}
+    first, last, year = params.get("first"), params.get("last"), params.get("year")
+    if year is not None and (first is not None or last is not None):
+        raise click.UsageError(
+            tr("Dùng --year hoặc --from/--to, không dùng cả hai.", "Use --year or --from/--to, not both."), ctx
+        )
+    if first is not None and last is not None and first > last:
+        raise click.UsageError(
+            tr(f"--from {first} ở sau --to {last}.", f"--from {first} is after --to {last}."), ctx
+        )
+    return value
+
+
 def window_options(func: F) -> F:
     """``--from``, ``--to``, ``--year``: a window of months."""
     for option in reversed(
         [
-            click.option("--from", "first", type=PERIOD, help=tr("Tháng đầu (YYYY-MM).", "First month (YYYY-MM).")),
-            click.option("--to", "last", type=PERIOD, help=tr("Tháng cuối (YYYY-MM).", "Last month (YYYY-MM).")),
-            click.option("--year", type=click.IntRange(1900, 2999), help=tr("Cả một năm.", "A whole year.")),
+            click.option(
+                "--from", "first", type=PERIOD, callback=_check_window,
+                help=tr("Tháng đầu (YYYY-MM).", "First month (YYYY-MM)."),
+            ),
+            click.option(
+                "--to", "last", type=PERIOD, callback=_check_window,
+                help=tr("Tháng cuối (YYYY-MM).", "Last month (YYYY-MM)."),
+            ),
+            click.option(
+                "--year", type=click.IntRange(1900, 2999), callback=_check_window,
+                help=tr("Cả một năm.", "A whole year."),
+            ),
         ]
     ):
         func = option(func)
@@ -253,6 +318,10 @@ def check_output(path: Path | None, force: bool) -> None:
         )
     if not path.parent.exists():
         raise click.UsageError(tr(f"Không có thư mục {path.parent}.", f"No folder {path.parent}."))
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise click.UsageError(
+            tr(f"Không ghi được tệp {path} (không có quyền ghi).", f"Cannot write {path} (no permission).")
+        )
 
 
 def open_output(path: Path | None, *, binary: bool = False) -> IO[Any]:
@@ -294,13 +363,20 @@ def info(message: str) -> None:
 def open_store_for_read() -> Store:
     from ..store import Store
 
-    return Store.open_readonly(settings().db_path)
+    return Store.open_readonly(settings().db_path, timeout=settings().store_timeout)
 
 
 def open_store_for_write() -> Store:
     from ..store import Store
 
-    return Store.open(settings().db_path)
+    return Store.open(settings().db_path, timeout=settings().store_timeout)
+
+
+def open_store_copy() -> Store:
+    """An in-memory copy of the store (dry runs, validate): nothing written, no file created."""
+    from ..store import Store
+
+    return Store.scratch(settings().db_path, timeout=settings().store_timeout)
 
 
 def store_errors(func: F) -> F:
@@ -320,5 +396,23 @@ def store_errors(func: F) -> F:
         except sqlite3.Error as exc:
             click.echo(f"ncctd: {describe_sqlite_error(exc, settings().db_path)}", err=True)
             sys.exit(EXIT_STORE)
+        except OSError as exc:  # an output file that cannot be written after all
+            import errno
+
+            if isinstance(exc, BrokenPipeError):
+                raise
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                click.echo(tr("ncctd: ổ đĩa đầy.", "ncctd: the disk is full."), err=True)
+                sys.exit(EXIT_STORE)
+            if exc.filename is None:
+                raise
+            click.echo(
+                tr(
+                    f"ncctd: không ghi được tệp {exc.filename}: {exc.strerror}",
+                    f"ncctd: cannot write {exc.filename}: {exc.strerror}",
+                ),
+                err=True,
+            )
+            sys.exit(EXIT_USAGE)
 
     return wrapper  # type: ignore[return-value]

@@ -31,7 +31,7 @@ def init_command(config: Path | None) -> None:
         raise SystemExit(EXIT_USAGE) from exc
     path = settings().db_path
     existed = path.exists()
-    with Store.open(path, catalog=catalog) as store:
+    with Store.open(path, catalog=catalog, timeout=settings().store_timeout) as store:
         if existed and config:
             if store.count_returns():
                 click.echo(

@@ -71,6 +71,14 @@ def rollup_command(
     from ..rollup import rollup
 
     check_output(output, force)
+    if excel_csv:  # --excel-csv alone means CSV; with another format it is a mistake
+        if fmt == "table":
+            fmt = "csv"
+        elif fmt != "csv":
+            raise click.UsageError(
+                tr(f"--excel-csv chỉ dùng với --format csv, không với {fmt}.",
+                   f"--excel-csv goes with --format csv, not {fmt}.")
+            )
     if fmt == "xlsx" and output is None:
         raise click.UsageError(tr("--format xlsx cần -o TỆP.xlsx.", "--format xlsx needs -o FILE.xlsx."))
     codes = [c.strip() for c in indicators.split(",") if c.strip()] if indicators else None
@@ -81,11 +89,12 @@ def rollup_command(
         except KeyError as exc:
             click.echo(tr(f"ncctd: không có chỉ tiêu {exc}.", f"ncctd: no indicator {exc}."), err=True)
             raise SystemExit(EXIT_USAGE) from exc
+        store_name = store.path.name if store.path and store.persistent else None
     if fmt == "xlsx":
         from ..workbook import write_rollup_xlsx
 
         assert output is not None
-        write_rollup_xlsx(result, output)
+        write_rollup_xlsx(result, output, store_name=store_name)
         return
     stream = open_output(output)
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .batch import PATHS, check_encoding, read_options, run_batch
-from .common import ncctd_command, settings, store_errors
+from .batch import PATHS, check_encoding, check_outputs, read_options, run_batch
+from .common import ncctd_command, open_store_copy, store_errors
 
 
 @ncctd_command(
@@ -29,15 +29,15 @@ def validate_command(
 ) -> None:
     from ..ingest import IngestOptions
     from ..sheets import ReadOptions
-    from ..store import Store
 
     check_encoding(encoding)
+    check_outputs(output, force, problems_file)
     options = IngestOptions(
         strict=strict,
         validate_only=True,
         read=ReadOptions(encoding=encoding, decimal_point=decimal_point),
     )
-    with Store.scratch(settings().db_path) as store:
+    with open_store_copy() as store:
         code = run_batch(
             paths,
             store=store,

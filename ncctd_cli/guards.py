@@ -1,0 +1,724 @@
+"""Guards against hostile files, run on a file's bytes before any parser sees them.
+
+The sheet reader (:mod:`ncctd_cli.sheets`) hands workbooks to python-calamine, a fast Rust
+reader. Calamine cannot be stopped once it runs, and some small files make it ask for far
+more memory than the machine has (the process then dies, with no exception to catch): a 7 KB
+xlsx with one cell in A1 and one in XFD1048576 makes it allocate 550 GB; a 9 KB xls with eight
+such sheets takes 4.7 GB. So every workbook is inspected here first, cheaply, and refused with
+a :class:`Refusal` (a stable code and a Vietnamese message) when it is:
+
+- a zip (xlsx, ods) whose parts would unpack past ``Limits.max_expanded_bytes``, judged by the
+  sizes the zip declares *and* by the bytes actually unpacked, member by member, within that
+  budget (a member that unpacks to more or less than it declares fails its CRC check);
+- XML carrying a ``<!DOCTYPE``/``<!ENTITY`` (entity bombs, external entities: no spreadsheet
+  needs them);
+- a workbook whose sheets span more than ``Limits.max_cells`` cells counted from A1 (computed
+  from the cell positions in the sheet XML, or the cell records of an xls);
+- password-protected (an encrypted xlsx is an OLE2 file holding an ``EncryptedPackage``; an
+  encrypted xls has a FILEPASS record; an encrypted ods declares ``encryption-data``);
+- a zip or OLE2 file that is not a spreadsheet (a Word file, a zip archive, an xlsb...).
+
+CSV text is checked by :func:`check_csv_text` (line length). Everything here is standard
+library only and reads the file once more at most: a 7 KB form costs well under a millisecond.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import struct
+import sys
+import zipfile
+import zlib
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.parsers import expat
+
+MB = 1024 * 1024
+
+
+@dataclass
+class Limits:
+    """Guards against hostile files (see docs/security.md). Raise a limit for a file you trust."""
+
+    max_file_bytes: int = 512 * MB  # any file, as stored on disk
+    max_expanded_bytes: int = 300 * MB  # what a zipped workbook (xlsx, ods) may unpack to
+    max_ratio: int = 200  # unpacked / packed size of one zip member larger than 10 MB
+    max_cells: int = 2_000_000  # cells of all the sheets of one workbook, counted from A1
+    max_zip_members: int = 10_000  # parts in one zipped workbook
+    max_line_chars: int = 1 * MB  # one CSV line (any line of 2 MB or more is refused)
+    max_columns: int = 16_384  # fields on one CSV line (Excel's widest sheet)
+
+
+class Refusal(Exception):
+    """A file refused before parsing: a stable ``code`` and a Vietnamese ``message``."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+PASSWORD_MESSAGE = "Tệp có đặt mật khẩu: hãy mở tệp, lưu lại không có mật khẩu rồi gửi lại."
+
+
+def password_protected() -> Refusal:
+    return Refusal("password-protected", PASSWORD_MESSAGE)
+
+
+def corrupt(detail: str = "") -> Refusal:
+    extra = f" ({detail})" if detail else ""
+    return Refusal(
+        "corrupt-file",
+        "Tệp bị hỏng hoặc không đầy đủ (có thể chép hoặc tải về chưa xong)"
+        f"{extra}: hãy gửi lại tệp.",
+    )
+
+
+def _mb(n: int) -> str:
+    return _n(round(n / MB))
+
+
+def _n(n: int) -> str:
+    """``2000000`` → ``2.000.000`` (Vietnamese grouping)."""
+    return f"{n:,}".replace(",", ".")
+
+
+# ------------------------------------------------------------------ what a file really is
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "tệp PDF"),
+    (b"\x89PNG", "ảnh PNG"),
+    (b"\xff\xd8\xff", "ảnh JPEG"),
+    (b"GIF8", "ảnh GIF"),
+    (b"BM", "ảnh BMP"),
+    (b"II*\x00", "ảnh TIFF"),
+    (b"MM\x00*", "ảnh TIFF"),
+    (b"RIFF", "tệp âm thanh/ảnh (RIFF)"),
+    (b"\x1f\x8b", "tệp nén gzip"),
+    (b"Rar!", "tệp nén RAR"),
+    (b"7z\xbc\xaf", "tệp nén 7z"),
+    (b"MZ", "tệp chương trình Windows (exe)"),
+    (b"\x7fELF", "tệp chương trình"),
+    (b"{\\rtf", "văn bản RTF"),
+)
+
+
+def describe_binary(data: bytes) -> str | None:
+    """What a non-spreadsheet file is, from its first bytes (``None``: unknown)."""
+    for magic, what in _MAGIC:
+        if data.startswith(magic):
+            return what
+    return None
+
+
+# ------------------------------------------------------------------ zipped workbooks
+
+
+def count_zip_members(data: bytes) -> int:
+    """An upper bound of the parts in a zip: its central directory signatures."""
+    return data.count(b"PK\x01\x02")
+
+
+def classify_zip(archive: zipfile.ZipFile) -> str:
+    """``xlsx``, ``ods``, or a Vietnamese description of what else the zip is."""
+    names = {info.filename for info in archive.infolist()}
+    if "mimetype" in names:
+        with archive.open("mimetype") as fh:
+            mimetype = fh.read(200)
+        if b"opendocument.spreadsheet" in mimetype:
+            return "ods"
+        if b"opendocument.text" in mimetype:
+            return "văn bản OpenDocument (odt)"
+        return "tệp OpenDocument không phải bảng tính"
+    lower = {n.lower() for n in names}
+    if "[content_types].xml" in lower:
+        if "xl/workbook.bin" in lower:
+            return "xlsb"
+        if any(n.startswith("xl/") for n in lower):
+            return "xlsx"
+        if any(n.startswith("word/") for n in lower):
+            return "văn bản Word (docx)"
+        if any(n.startswith("ppt/") for n in lower):
+            return "tệp trình chiếu PowerPoint (pptx)"
+    return "tệp nén ZIP"
+
+
+def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
+    """Refuse a zipped workbook (xlsx, ods) that is a bomb, encrypted, or carries a DTD."""
+    infos = archive.infolist()
+    declared = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise password_protected()
+        declared += info.file_size
+        if info.file_size > 10 * MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise Refusal(
+                "decompression-bomb",
+                f"Tệp nén bất thường: phần «{info.filename}» nén {ratio}:1 "
+                f"(giải nén ra {_mb(info.file_size)} MB). Có thể là «bom giải nén»: không đọc.",
+            )
+    if declared > limits.max_expanded_bytes:
+        raise _too_big(declared, limits)
+    if kind == "ods" and _ods_encrypted(data, infos, limits):
+        raise password_protected()
+    _stream_members(data, archive, infos, kind, limits)
+
+
+def _too_big(size: int, limits: Limits) -> Refusal:
+    return Refusal(
+        "decompression-bomb",
+        f"Tệp giải nén ra hơn {_mb(size)} MB, quá giới hạn {_mb(limits.max_expanded_bytes)} MB: "
+        "có thể là «bom giải nén», không đọc. Nếu tệp đáng tin, chạy lại với --max-expanded-mb.",
+    )
+
+
+def _ods_encrypted(data: bytes, infos: list[zipfile.ZipInfo], limits: Limits) -> bool:
+    """An encrypted ods keeps its manifest in clear, declaring ``encryption-data``."""
+    for info in infos:
+        if info.filename == "META-INF/manifest.xml":
+            return b"encryption-data" in b"".join(_inflate(data, info, [8 * MB], limits))
+    return False
+
+
+_XML_SUFFIXES = (".xml", ".rels")
+_DTD_MARKS = (b"<!DOCTYPE", b"<!ENTITY")
+CHUNK = 64 * 1024
+
+
+def _stream_members(
+    data: bytes, archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], kind: str, limits: Limits
+) -> None:
+    """Unpack every member within the byte budget; scan the XML parts on the way."""
+    cells = _CellCount(limits)
+    strict: set[str] = {i.filename for i in infos if i.filename.lower().endswith(_XML_SUFFIXES)}
+    # relationship parts first: they name the parts calamine reads as XML, whatever their names
+    ordered = sorted(infos, key=lambda i: (not i.filename.lower().endswith(".rels"), i.filename))
+    budget = [limits.max_expanded_bytes]
+    for info in ordered:
+        if info.is_dir() and info.file_size == 0:
+            continue
+        scanner = _XmlScan(info.filename, cells, kind) if info.filename in strict else None
+        tail = b""
+        for chunk in _inflate(data, info, budget, limits):
+            if scanner is None:
+                window = tail + chunk
+                if any(mark in window for mark in _DTD_MARKS):
+                    raise _unsafe_xml(info.filename)
+                tail = chunk[-16:]
+            else:
+                scanner.feed(chunk)
+        if scanner is not None:
+            scanner.close()
+            if info.filename.lower().endswith(".rels"):
+                strict.update(_resolve_targets(info.filename, scanner.targets, archive))
+
+
+def _inflate(
+    data: bytes, info: zipfile.ZipInfo, budget: list[int], limits: Limits
+) -> Iterator[bytes]:
+    """The unpacked bytes of one member, chunk by chunk, never more than the budget left.
+
+    Unpacked here from the raw bytes (not trusting the sizes the zip declares): a member that
+    unpacks to more than it declares is a bomb; one that unpacks to less, or fails its CRC, is
+    damaged."""
+    name = info.filename
+    offset = info.header_offset
+    if data[offset : offset + 4] != b"PK\x03\x04" or len(data) < offset + 30:
+        raise corrupt(f"phần «{name}» không tìm thấy")
+    if info.flag_bits & 0x1:
+        raise password_protected()
+    name_len, extra_len = struct.unpack_from("<HH", data, offset + 26)
+    start = offset + 30 + name_len + extra_len
+    raw = memoryview(data)[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise corrupt(f"phần «{name}» bị cắt")
+    if info.compress_type == zipfile.ZIP_STORED:
+        chunks: Iterator[bytes] = (bytes(raw[i : i + CHUNK]) for i in range(0, len(raw), CHUNK))
+        inflater = None
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        chunks = _deflated(inflater, raw, name)
+    else:
+        raise Refusal(
+            "unsupported-format",
+            f"Phần «{name}» của tệp nén theo cách bảng tính không dùng (kiểu {info.compress_type}): "
+            "không đọc.",
+        )
+    size = 0
+    crc = 0
+    for chunk in chunks:
+        size += len(chunk)
+        budget[0] -= len(chunk)
+        if budget[0] < 0:
+            raise _too_big(limits.max_expanded_bytes + 1, limits)
+        if size > info.file_size:
+            raise Refusal(
+                "decompression-bomb",
+                f"Phần «{name}» của tệp giải nén ra nhiều hơn kích thước nó khai báo "
+                f"({info.file_size} byte): tệp nén bị làm giả, có thể là «bom giải nén», không đọc.",
+            )
+        crc = zlib.crc32(chunk, crc)
+        yield chunk
+    if inflater is not None and not inflater.eof:
+        raise corrupt(f"phần «{name}» bị cắt")
+    if size != info.file_size or crc != info.CRC:
+        raise corrupt(f"phần «{name}» không khớp kiểm tra CRC")
+
+
+def _deflated(inflater: Any, raw: memoryview, name: str) -> Iterator[bytes]:
+    try:
+        for i in range(0, len(raw), CHUNK):
+            pending = bytes(raw[i : i + CHUNK])
+            while pending:
+                out = inflater.decompress(pending, CHUNK)
+                pending = inflater.unconsumed_tail
+                if out:
+                    yield out
+                if inflater.eof:
+                    return
+        while not inflater.eof and (out := inflater.decompress(b"", CHUNK)):
+            yield out
+    except zlib.error as exc:
+        raise corrupt(f"phần «{name}» hỏng: {exc}") from exc
+
+
+def _resolve_targets(rels_name: str, targets: list[str], archive: zipfile.ZipFile) -> set[str]:
+    """Part names a relationship part points to (``xl/_rels/workbook.xml.rels`` → ``xl/...``)."""
+    folder = posixpath.dirname(posixpath.dirname(rels_name))
+    names = {i.filename for i in archive.infolist()}
+    found: set[str] = set()
+    for target in targets:
+        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+        path = posixpath.normpath(path)
+        for candidate in (path, posixpath.join("xl", target.lstrip("/"))):
+            if candidate in names:
+                found.add(candidate)
+    return found
+
+
+def _unsafe_xml(part: str) -> Refusal:
+    return Refusal(
+        "unsafe-xml",
+        f"Phần «{part}» của tệp có khai báo DOCTYPE/ENTITY (kiểu tấn công «XML bomb» hoặc "
+        "đọc trộm tệp): bảng tính thật không bao giờ có, không đọc.",
+    )
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?([0-9]{1,10})")
+_HUGE = 10**12
+
+
+def _count(text: str | None) -> int:
+    """A repeat count or row number from an attribute (garbage counts as huge)."""
+    if text is None:
+        return 1
+    text = text.strip()
+    if not text.isdigit() or len(text) > 12:
+        return _HUGE
+    return int(text)
+
+
+class _CellCount:
+    """Cells of all sheets of one workbook, each sheet counted from A1 to its last cell."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.total = 0
+        self.strings = 0
+
+    def add_sheet(self, max_row: int, max_col: int) -> None:
+        if max_row < 0 or max_col < 0:
+            return
+        self.total += (max_row + 1) * (max_col + 1)
+        self.check()
+
+    def check(self, pending: int = 0) -> None:
+        if self.total + pending > self.limits.max_cells or self.strings > self.limits.max_cells:
+            raise too_many_cells(self.limits)
+
+
+def too_many_cells(limits: Limits) -> Refusal:
+    return Refusal(
+        "too-many-cells",
+        f"Bảng tính trải trên quá nhiều ô (hơn {_n(limits.max_cells)} ô tính từ ô A1; có thể có ô "
+        "bị gõ nhầm ở rất xa, như ô XFD1048576): không đọc. Hãy xoá các hàng, cột thừa rồi lưu "
+        "lại.",
+    )
+
+
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+class _XmlScan:
+    """Streams one XML part through expat: refuses a DTD; counts the cells of a sheet
+    (xlsx worksheet, ods table) and the shared strings; collects relationship targets.
+
+    Elements are matched by local name whatever their prefix or namespace, as a lenient
+    reader would match them: what is counted is a superset of what calamine reads."""
+
+    def __init__(self, part: str, cells: _CellCount, kind: str) -> None:
+        self.part = part
+        self.cells = cells
+        self.kind = kind
+        self.parser = expat.ParserCreate()
+        self.parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+        self.parser.StartDoctypeDeclHandler = self._refuse
+        self.parser.EntityDeclHandler = self._refuse
+        self.parser.ExternalEntityRefHandler = self._refuse
+        self.parser.StartElementHandler = self._start
+        self.parser.EndElementHandler = self._end
+        self.root: str | None = None
+        self.targets: list[str] = []
+        # xlsx sheet: the current position, the cell open, the extent
+        self.row = -1
+        self.col = -1
+        self.cell: tuple[int, int] | None = None
+        self.max_row = -1
+        self.max_col = -1
+        # ods: per open table [next row, max row, max col]; the open row and cell
+        self.tables: list[list[int]] = []
+        self.ods_row: list[int] | None = None  # first row, repeat, has data
+        self.ods_cell: list[int] | None = None  # first col, repeat, has data
+        self.ods_col = 0
+
+    def _refuse(self, *_args: Any) -> int:
+        raise _unsafe_xml(self.part)
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(chunk, final)
+        except expat.ExpatError as exc:
+            raise corrupt(f"phần «{self.part}» không phải XML hợp lệ: {exc}") from exc
+
+    def close(self) -> None:
+        self.feed(b"", True)
+        if self.kind == "xlsx":
+            self.cells.add_sheet(self.max_row, self.max_col)
+
+    def _start(self, name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if self.root is None:
+            self.root = local
+        if self.root == "Relationships":
+            if local == "Relationship" and "Target" in attrs:
+                self.targets.append(attrs["Target"])
+        elif self.root == "sst":
+            if local == "si":
+                self.cells.strings += 1
+                self.cells.check()
+        elif self.kind == "xlsx":
+            self._xlsx(local, attrs)
+        elif self.kind == "ods":
+            self._ods_start(local, attrs)
+
+    def _end(self, name: str) -> None:
+        if self.kind == "ods":
+            self._ods_end(_local(name))
+        elif _local(name) == "c":
+            self.cell = None
+
+    # -- xlsx: <row r="7"><c r="B7"><v>…</v></c>… (r may be left out: the next one);
+    #    calamine keeps a cell that has a value (<v> or <is>); <f> is counted too
+
+    def _xlsx(self, local: str, attrs: dict[str, str]) -> None:
+        if local == "row":
+            r = attrs.get("r")
+            self.row = _count(r) - 1 if r is not None else self.row + 1
+            self.col = -1
+        elif local == "c":
+            match = _REF.fullmatch(attrs.get("r", "").strip())
+            if match:
+                self.col = _column_index(match.group(1))
+                self.row = _count(match.group(2)) - 1
+            else:
+                self.col += 1
+            self.cell = (max(self.row, 0), self.col)
+        elif self.cell is not None and local in ("v", "is", "f"):
+            row, col = self.cell
+            self.max_row = max(self.max_row, row)
+            self.max_col = max(self.max_col, col)
+            self.cells.check((self.max_row + 1) * (self.max_col + 1))
+            self.cell = None
+
+    # -- ods: rows and cells carry repeat counts; a cell holds data when it has a value type
+    #    or any content (calamine drops trailing empty rows and cells)
+
+    def _ods_start(self, local: str, attrs: dict[str, str]) -> None:
+        if local == "table":
+            if self.tables:  # calamine reads no table inside a cell; nor does a return hold one
+                raise Refusal(
+                    "unsupported-format",
+                    f"Phần «{self.part}» có bảng lồng trong ô: không đọc được. Hãy chép số liệu "
+                    "sang một trang tính thường rồi lưu lại.",
+                )
+            self.tables.append([0, -1, -1])
+        elif not self.tables:
+            return
+        elif local == "table-row":
+            repeat = _attr_count(attrs, "number-rows-repeated")
+            table = self.tables[-1]
+            self.ods_row = [table[0], repeat, 0]
+            table[0] += repeat
+            self.ods_col = 0
+        elif local in ("table-cell", "covered-table-cell"):
+            repeat = _attr_count(attrs, "number-columns-repeated")
+            has_value = any(_local(a) == "value-type" for a in attrs)
+            self.ods_cell = [self.ods_col, repeat, int(has_value)]
+            self.ods_col += repeat
+        elif self.ods_cell is not None:  # any content inside a cell
+            self.ods_cell[2] = 1
+
+    def _ods_end(self, local: str) -> None:
+        if not self.tables:
+            return
+        table = self.tables[-1]
+        if local in ("table-cell", "covered-table-cell"):
+            if self.ods_cell is not None and self.ods_cell[2] and self.ods_row is not None:
+                start, repeat, _ = self.ods_cell
+                table[2] = max(table[2], start + repeat - 1)
+                self.ods_row[2] = 1
+                rows = max(table[1], self.ods_row[0] + self.ods_row[1] - 1) + 1
+                self.cells.check(rows * (table[2] + 1))
+            self.ods_cell = None
+        elif local == "table-row":
+            if self.ods_row is not None and self.ods_row[2]:
+                table[1] = max(table[1], self.ods_row[0] + self.ods_row[1] - 1)
+            self.ods_row = None
+        elif local == "table":
+            self.tables.pop()
+            self.cells.add_sheet(table[1], table[2])
+
+
+def _attr_count(attrs: dict[str, str], local: str) -> int:
+    for name, value in attrs.items():
+        if _local(name) == local:
+            return _count(value)
+    return 1
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for ch in letters.upper():
+        index = index * 26 + ord(ch) - 64
+    return index - 1
+
+
+# ------------------------------------------------------------------ OLE2 files (xls)
+
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_END_OF_CHAIN = 0xFFFFFFFE
+
+
+class _Cfb:
+    """The few parts of a Compound File (OLE2) needed to find and read one stream, with every
+    sector chain checked (in range, no cycle): a broken file is refused, never looped on."""
+
+    def __init__(self, data: bytes) -> None:
+        if len(data) < 512 or not data.startswith(_OLE2):
+            raise corrupt("không phải tệp OLE2")
+        self.data = data
+        shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+        if shift not in (9, 12) or mini_shift != 6:
+            raise corrupt("đầu tệp OLE2 sai")
+        self.size = 1 << shift
+        self.major = struct.unpack_from("<H", data, 0x1A)[0]
+        n_fat, dir_start = struct.unpack_from("<II", data, 0x2C)
+        self.cutoff, minifat_start, n_minifat, difat_start, n_difat = struct.unpack_from(
+            "<IIIII", data, 0x38
+        )
+        self.n_sectors = max(0, (len(data) - self.size) // self.size)
+        fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
+        sector = difat_start
+        per = self.size // 4 - 1
+        for _ in range(min(n_difat, self.n_sectors)):
+            if sector >= self.n_sectors:
+                break
+            entries = struct.unpack_from(f"<{per + 1}I", data, self._offset(sector))
+            fat_sectors.extend(entries[:per])
+            sector = entries[per]
+        fat_sectors = [s for s in fat_sectors if s < self.n_sectors][:n_fat]
+        self.fat = self._table(fat_sectors)
+        directory = self._join(self._chain(dir_start, self.fat))
+        self.entries: list[tuple[str, int, int, int]] = []  # name, type, start, size
+        for pos in range(0, len(directory) - 127, 128):
+            name_len = struct.unpack_from("<H", directory, pos + 0x40)[0]
+            name = directory[pos : pos + min(name_len, 64)].decode("utf-16-le", "replace").rstrip("\x00")
+            kind = directory[pos + 0x42]
+            start, size = struct.unpack_from("<IQ", directory, pos + 0x74)
+            if self.major == 3:
+                size &= 0xFFFFFFFF
+            self.entries.append((name, kind, start, size))
+        self.minifat: array[int] | None = None
+        self.ministream: bytes | None = None
+        self._minifat_start = minifat_start
+        self._n_minifat = n_minifat
+
+    def _offset(self, sector: int) -> int:
+        return (sector + 1) * self.size
+
+    def _table(self, sectors: list[int]) -> array[int]:
+        table = array("I")
+        table.frombytes(self._join(sectors))
+        if sys.byteorder == "big":
+            table.byteswap()
+        return table
+
+    def _chain(self, start: int, table: array[int], limit: int | None = None) -> list[int]:
+        chain: list[int] = []
+        sector = start
+        bound = min(len(table), self.n_sectors if table is self.fat else len(table))
+        while sector != _END_OF_CHAIN:
+            if sector >= bound or len(chain) >= bound:
+                raise corrupt("chuỗi sector OLE2 hỏng")
+            chain.append(sector)
+            if limit is not None and len(chain) >= limit:
+                break
+            sector = table[sector]
+        return chain
+
+    def _join(self, sectors: list[int]) -> bytes:
+        return b"".join(self.data[self._offset(s) : self._offset(s) + self.size] for s in sectors)
+
+    def names(self) -> set[str]:
+        return {name.lower() for name, kind, _, _ in self.entries if kind in (1, 2)}
+
+    def stream(self, wanted: str) -> bytes | None:
+        for name, kind, start, size in self.entries:
+            if kind == 2 and name.lower() == wanted.lower():
+                return self._read(start, size)
+        return None
+
+    def _read(self, start: int, size: int) -> bytes:
+        if size > len(self.data):
+            raise corrupt("kích thước luồng OLE2 sai")
+        if size >= self.cutoff:
+            need = -(-size // self.size)
+            return self._join(self._chain(start, self.fat, need))[:size]
+        if self.ministream is None:
+            root = next((e for e in self.entries if e[1] == 5), None)
+            if root is None:
+                raise corrupt("thiếu mục gốc OLE2")
+            need = -(-root[3] // self.size)
+            self.ministream = self._join(self._chain(root[2], self.fat, need))
+            self.minifat = self._table(self._chain(self._minifat_start, self.fat))
+        assert self.minifat is not None
+        sectors = self._chain(start, self.minifat, -(-size // 64))
+        out = b"".join(self.ministream[s * 64 : s * 64 + 64] for s in sectors)
+        if len(out) < size:
+            raise corrupt("luồng OLE2 bị cắt")
+        return out[:size]
+
+
+# BIFF records holding a cell (row u16, column u16 first); calamine keeps the non-blank ones
+_CELL_RECORDS = frozenset(
+    {0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0006, 0x0206, 0x0406,
+     0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x007E}
+)
+_MUL_RECORDS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first col, ..., last col
+_BOF = frozenset({0x0809, 0x0409, 0x0209, 0x0009})
+_FILEPASS = 0x002F
+_EOF = 0x000A
+
+
+def check_ole2(data: bytes, limits: Limits) -> str:
+    """Inspect an OLE2 file: ``xls`` when it is a readable workbook, else a Refusal."""
+    cfb = _Cfb(data)
+    names = cfb.names()
+    if "encryptedpackage" in names or "encryptioninfo" in names:
+        raise password_protected()
+    workbook = cfb.stream("Workbook")
+    if workbook is None:
+        workbook = cfb.stream("Book")
+    if workbook is None:
+        what = (
+            "văn bản Word (doc)"
+            if "worddocument" in names
+            else "tệp trình chiếu PowerPoint (ppt)"
+            if "powerpoint document" in names
+            else "tệp Office không phải bảng tính"
+        )
+        raise Refusal("not-a-spreadsheet", f"Tệp này thực ra là {what}, không phải bảng tính.")
+    _scan_biff(workbook, limits)
+    return "xls"
+
+
+def _scan_biff(stream: bytes, limits: Limits) -> None:
+    """Refuse an encrypted xls, and one whose sheets span more than ``max_cells`` cells."""
+    cells = _CellCount(limits)
+    pos = 0
+    end = len(stream)
+    max_row = max_col = -1
+    in_sheet = False
+    unpack = struct.unpack_from
+    while pos + 4 <= end:
+        rtype, length = unpack("<HH", stream, pos)
+        body = pos + 4
+        pos = body + length
+        if rtype in _CELL_RECORDS:
+            if length >= 4 and in_sheet:
+                row, col = unpack("<HH", stream, body)
+                if row > max_row:
+                    max_row = row
+                if col > max_col:
+                    max_col = col
+        elif rtype in _MUL_RECORDS:
+            if length >= 6 and in_sheet:
+                row = unpack("<H", stream, body)[0]
+                last = unpack("<H", stream, body + length - 2)[0] if pos <= end else 0
+                max_row = max(max_row, row)
+                max_col = max(max_col, last)
+        elif rtype in _BOF:
+            if in_sheet:
+                cells.add_sheet(max_row, max_col)
+            in_sheet = length >= 4 and unpack("<H", stream, body + 2)[0] != 0x0005
+            max_row = max_col = -1
+        elif rtype == _EOF:
+            if in_sheet:
+                cells.add_sheet(max_row, max_col)
+            in_sheet = False
+            max_row = max_col = -1
+        elif rtype == _FILEPASS:
+            raise password_protected()
+    if in_sheet:
+        cells.add_sheet(max_row, max_col)
+
+
+# ------------------------------------------------------------------ CSV
+
+
+def check_csv_text(text: str, limits: Limits) -> None:
+    """Refuse a text whose lines are absurdly long (a line of 2 × ``max_line_chars`` always is).
+
+    Every window of ``max_line_chars`` characters must hold a line break: C-speed ``find``
+    calls, a few per megabyte, never a copy of the text.
+    """
+    step = limits.max_line_chars
+    for start in range(0, len(text) - step + 1, step):
+        if text.find("\n", start, start + step) < 0 and text.find("\r", start, start + step) < 0:
+            line = text.count("\n", 0, start) + 1
+            raise Refusal(
+                "line-too-long",
+                f"Dòng {line} của tệp CSV dài hơn {_n(step)} ký tự: đây không phải bảng số liệu "
+                "báo cáo, không đọc.",
+            )
+
+
+def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Open a zip held in memory, after bounding the number of its parts."""
+    if count_zip_members(data) > limits.max_zip_members:
+        raise Refusal(
+            "too-many-parts",
+            f"Tệp nén có hơn {_n(limits.max_zip_members)} phần: không phải bảng tính bình thường, "
+            "không đọc.",
+        )
+    try:
+        return zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
+            NotImplementedError) as exc:
+        raise corrupt() from exc

@@ -1,0 +1,402 @@
+"""The report paragraph: the district's figures for a window, written the way the district's
+article writes them ("Trong 3 năm qua, huyện đã tổ chức hơn 4.600 lượt …").
+
+**Rounding rule.** A figure is written exactly when it is a whole number with at most three
+significant digits (98, 247, 2.110, 35, 150). Otherwise it is rounded to two significant
+digits — three when its first digit is 1 — and preceded by the phrase's word for "more than"
+("trên", or "hơn") when that rounds it down, and by "gần" when it rounds it up
+(4.612 → "hơn 4.600", 17.538 → "trên 17.500", 149,6 → "gần 150", 1.396 → "gần 1.400").
+A figure that rounding leaves unchanged (12,5) is written exactly.
+
+**Phrases are data.** :data:`CLAUSES` holds, in the article's order, the phrase of every
+indicator of the bundled catalog, keyed by indicator code. An indicator with no data in the
+window is left out (never written as zero) and its clause still reads; an indicator of another
+catalog with no phrase gets a generic one built from its label and unit.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+from .catalog import Catalog, Indicator
+from .vietnamese import Period, format_number, window_in_words
+
+if TYPE_CHECKING:
+    from .store import Store
+
+# ------------------------------------------------------------------ the rounding rule
+
+EXACT_MAX_DIGITS = 3  # a whole number with at most this many significant digits is exact
+NEAR = "gần"  # the word for a figure rounded up
+
+
+@dataclass(frozen=True)
+class Approx:
+    """A figure as the paragraph writes it."""
+
+    value: float  # the figure itself
+    shown: Decimal  # the number written
+    decimals: int  # decimals written
+    kind: str  # "exact", "down" (the written number is below the figure) or "up"
+
+    def text(self, over: str = "trên") -> str:
+        """``98``; ``over`` + ``4.600`` when rounded down; ``gần 150`` when rounded up."""
+        number = format_number(float(self.shown), self.decimals)
+        if self.kind == "down":
+            return f"{over} {number}"
+        if self.kind == "up":
+            return f"{NEAR} {number}"
+        return number
+
+
+def approximate(value: float) -> Approx:
+    """Apply the rounding rule to one figure (see the module's docstring)."""
+    exact = Decimal(repr(round(float(value), 6)))
+    if exact == 0 or exact < 0:
+        return Approx(float(value), exact, _decimals(exact), "exact")
+    digits = exact.normalize().as_tuple().digits
+    if exact == exact.to_integral_value() and len(digits) <= EXACT_MAX_DIGITS:
+        return Approx(float(value), exact, 0, "exact")
+    keep = 3 if digits[0] == 1 else 2
+    step = Decimal(1).scaleb(exact.adjusted() - keep + 1)
+    shown = exact.quantize(step, rounding=ROUND_HALF_UP)
+    if shown == exact:
+        return Approx(float(value), exact, _decimals(exact), "exact")
+    return Approx(float(value), shown, _decimals(shown), "down" if shown < exact else "up")
+
+
+def _decimals(number: Decimal) -> int:
+    exponent = number.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+# ------------------------------------------------------------------ phrases (data)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One indicator's phrase: ``{n}`` is where the figure goes; ``over`` is the phrase's
+    word for a figure rounded down ("trên" or "hơn")."""
+
+    code: str
+    template: str
+    over: str = "trên"
+
+
+@dataclass(frozen=True)
+class Group:
+    """Items under one verb: ``lead`` + items joined + ``tail``.
+
+    ``leads`` are (code, lead) pairs: the first whose code has data is used (code ``None``:
+    always), so "tổ chức trên 15.300 buổi tuyên truyền" becomes "tuyên truyền cho trên
+    300.000 lượt người nghe" when the sessions are missing."""
+
+    items: tuple[Item, ...]
+    leads: tuple[tuple[str | None, str], ...] = ()
+    joiner: str = ", "
+    last_joiner: str = " và "
+    tail: str = ""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause of the paragraph (they are separated by "; ").
+
+    ``opening`` is what follows "Trong …, " when the clause comes first."""
+
+    groups: tuple[Group, ...]
+    opening: str = "huyện đã "
+    group_joiner: str = ", "
+
+    @property
+    def codes(self) -> list[str]:
+        return [item.code for group in self.groups for item in group.items]
+
+
+def _one(code: str, lead: str, template: str, over: str = "trên") -> Clause:
+    return Clause((Group((Item(code, template, over),), ((None, lead),)),))
+
+
+CLAUSES: tuple[Clause, ...] = (
+    _one(
+        "leader_visits",
+        "tổ chức",
+        "{n} lượt, gồm các đồng chí Thường trực Huyện ủy, Ủy viên Ban Thường vụ, Ủy viên Ban "
+        "Chấp hành Đảng bộ huyện, trưởng, phó các ban, ngành, cơ quan, đoàn thể huyện tham dự "
+        "sinh hoạt với chi bộ, đảng bộ cơ sở",
+        over="hơn",
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("cadre_participations", "{n} lượt cán bộ, đảng viên, công chức, viên chức, người lao động"),
+                    Item("citizen_participations", "{n} lượt người dân"),
+                ),
+                tail=" tham gia các công trình, phần việc cụ thể tại bản, tổ dân phố",
+            ),
+        ),
+        opening="huyện đã huy động ",
+    ),
+    _one("workdays", "đóng góp", "{n} ngày công"),
+    Clause(
+        (
+            Group(
+                (
+                    Item("propaganda_sessions", "{n} buổi tuyên truyền"),
+                    Item("propaganda_listeners", "{n} lượt người nghe"),
+                ),
+                leads=(("propaganda_sessions", "tổ chức"), (None, "tuyên truyền cho")),
+                last_joiner=" với ",
+            ),
+        )
+    ),
+    _one("rural_road_km", "làm mới, tu sửa, đổ bê tông được", "{n} km đường nông thôn"),
+    _one("houses_for_poor", "làm được", "{n} nhà cho hộ nghèo đặc biệt khó khăn"),
+    Clause(
+        (
+            Group(
+                (
+                    Item("lighting_km", "{n} km đường điện thắp sáng đường quê"),
+                    Item("self_managed_roads", "{n} mô hình tuyến đường tự quản"),
+                ),
+                leads=((None, "duy trì"),),
+                last_joiner=", ",
+            ),
+        )
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("trees_planted", "{n} cây xanh"),
+                    Item("flower_road_km", "{n} km đường hoa"),
+                ),
+                leads=((None, "trồng"),),
+                last_joiner=", ",
+                tail=" tại các bản, tổ dân phố",
+            ),
+        )
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("cleanup_sessions", "{n} buổi tổng vệ sinh môi trường"),
+                    Item("cleanup_road_km", "{n} km đường nông thôn"),
+                ),
+                leads=(("cleanup_sessions", "tổ chức"), (None, "tổng vệ sinh môi trường")),
+                last_joiner=" tại ",
+            ),
+        )
+    ),
+    _one("toilets_built", "triển khai được", "{n} công trình nhà vệ sinh"),
+    _one("cement_tonnes", "hỗ trợ", "{n} tấn xi măng"),
+    _one("terraced_fields_ha", "tổ chức khai hoang được", "{n} ha ruộng bậc thang"),
+    _one(
+        "donations_mvnd",
+        "vận động các tập thể, cá nhân, các nhà hảo tâm ủng hộ tiền mặt và vật chất quy ra tiền "
+        "mặt với tổng trị giá",
+        "{n} triệu đồng để xây dựng nông thôn mới",
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("enterprises_new", "{n} DN"),
+                    Item("cooperatives_new", "{n} hợp tác xã"),
+                    Item("coop_groups_new", "{n} tổ hợp tác"),
+                ),
+                leads=((None, "thành lập được"),),
+            ),
+            Group(
+                (
+                    Item("enterprises_total", "{n} DN"),
+                    Item("cooperatives_total", "{n} hợp tác xã"),
+                    Item("coop_groups_total", "{n} tổ hợp tác"),
+                ),
+                leads=(
+                    ("enterprises_total", "nâng tổng số DN toàn huyện lên"),
+                    (None, "nâng tổng số toàn huyện lên"),
+                ),
+            ),
+        )
+    ),
+)
+
+# Indicators the article's paragraph does not give: written only when asked for by name.
+NOT_IN_ARTICLE = frozenset({"workdays"})
+
+
+def generic_clause(indicator: Indicator) -> Clause:
+    """The phrase of an indicator with none of its own: «<label> đạt <n> <unit>»."""
+    label = indicator.label.strip()
+    if len(label) > 1 and not label[1].isupper():
+        label = label[0].lower() + label[1:]
+    template = f"{label} đạt {{n}}" + (f" {indicator.unit}" if indicator.unit else "")
+    return Clause((Group((Item(indicator.code, template),)),), opening="trên địa bàn huyện, ")
+
+
+# ------------------------------------------------------------------ composing
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    value: float
+    text: str  # as written: "hơn 4.600"
+    kind: str  # exact / down / up
+
+
+@dataclass
+class Narrative:
+    """The paragraph, and every figure it carries (traceable to the roll-up)."""
+
+    first: Period
+    last: Period
+    text: str
+    markdown: str
+    figures: list[Figure] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # indicators with no data
+    expected: int = 0
+    received: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "from": str(self.first),
+            "to": str(self.last),
+            "text": self.text,
+            "figures": [f.__dict__ for f in self.figures],
+            "left_out": self.left_out,
+            "reporting": {"expected": self.expected, "received": self.received},
+        }
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def _md_escape(text: str) -> str:
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def compose(
+    totals: dict[str, float | int | None],
+    catalog: Catalog,
+    first: Period,
+    last: Period,
+    *,
+    indicators: list[str] | None = None,
+    clauses: tuple[Clause, ...] = CLAUSES,
+) -> Narrative:
+    """Write the paragraph for district totals (``None``: no data, left out).
+
+    ``indicators``: only these codes (in the paragraph's order); default every catalog
+    indicator but those in :data:`NOT_IN_ARTICLE`."""
+    wanted = [i.code for i in catalog.indicators]
+    if indicators is not None:
+        wanted = [c for c in wanted if c in set(indicators)]
+    else:
+        wanted = [c for c in wanted if c not in NOT_IN_ARTICLE]
+    wanted_set = set(wanted)
+    known = {code for clause in clauses for code in clause.codes}
+    plan = [c for c in clauses if any(code in wanted_set for code in c.codes)]
+    plan += [generic_clause(catalog.indicator_by_code[c]) for c in wanted if c not in known]
+
+    def has(code: str) -> bool:
+        return code in wanted_set and totals.get(code) is not None
+
+    figures: list[Figure] = []
+    plain: list[str] = []
+    marked: list[str] = []
+    opening = ""
+    for clause in plan:
+        parts_plain: list[str] = []
+        parts_md: list[str] = []
+        for group in clause.groups:
+            present = [item for item in group.items if has(item.code)]
+            if not present:
+                continue
+            lead = next((text for code, text in group.leads if code is None or has(code)), "")
+            words_plain: list[str] = []
+            words_md: list[str] = []
+            for item in present:
+                value = totals[item.code]
+                assert value is not None
+                shown = approximate(float(value))
+                number = shown.text(item.over)
+                figures.append(Figure(item.code, float(value), number, shown.kind))
+                words_plain.append(item.template.replace("{n}", number))
+                words_md.append(_md_escape(item.template).replace("{n}", f"**{number}**"))
+            parts_plain.append(_join(lead, words_plain, group))
+            parts_md.append(_join(lead, words_md, group, markdown=True))
+        if not parts_plain:
+            continue
+        if not opening:
+            opening = clause.opening
+        plain.append(clause.group_joiner.join(parts_plain))
+        marked.append(clause.group_joiner.join(parts_md))
+    words = window_in_words(first, last)
+    if plain:
+        text = f"Trong {words}, {opening}{'; '.join(plain)}."
+        markdown = f"Trong {words}, {opening}{'; '.join(marked)}."
+    else:
+        text = markdown = f"Trong {words}, chưa có số liệu nào được báo cáo."
+    left_out = [c for c in wanted if totals.get(c) is None]
+    return Narrative(first, last, text, markdown, figures, left_out)
+
+
+def _join(lead: str, words: list[str], group: Group, *, markdown: bool = False) -> str:
+    if len(words) == 1:
+        body = words[0]
+    else:
+        body = group.joiner.join(words[:-1]) + group.last_joiner + words[-1]
+    tail = _md_escape(group.tail) if markdown else group.tail
+    return f"{lead} {body}{tail}" if lead else f"{body}{tail}"
+
+
+def narrative(
+    store: Store, first: Period, last: Period, *, indicators: list[str] | None = None
+) -> Narrative:
+    """The paragraph for ``first``..``last`` from the stored returns (a district roll-up)."""
+    from .rollup import rollup
+
+    codes = None
+    if indicators is not None:
+        codes = []
+        for text in indicators:
+            code = store.catalog.indicator(text)
+            if code is None:
+                raise KeyError(text)
+            codes.append(code)
+    result = rollup(store, first, last)
+    story = compose(result.totals, store.catalog, first, last, indicators=codes)
+    story.expected, story.received = result.expected, result.received
+    return story
+
+
+RULE_VI = (
+    "Quy tắc làm tròn: số nguyên có không quá 3 chữ số có nghĩa (98, 247, 2.110) được ghi "
+    "đúng; số khác làm tròn còn 2 chữ số có nghĩa (3 chữ số nếu chữ số đầu là 1), ghi «trên» "
+    "(hoặc «hơn») khi làm tròn xuống và «gần» khi làm tròn lên: 4.612 → hơn 4.600; "
+    "17.538 → trên 17.500; 149,6 → gần 150."
+)
+RULE_EN = (
+    "Rounding: a whole number with at most 3 significant digits (98, 247, 2.110) is written "
+    "exactly; any other figure is rounded to 2 significant digits (3 when its first digit is "
+    "1), written «trên»/«hơn» (more than) when rounded down and «gần» (nearly) when rounded up: "
+    "4.612 → hơn 4.600; 17.538 → trên 17.500; 149,6 → gần 150."
+)
+
+
+def source_note(story: Narrative, n_communes: int, today: _dt.date | None = None) -> str:
+    """The line under the paragraph in Markdown: where the figures come from, and the rule."""
+    today = today or _dt.date.today()
+    return (
+        f"*Nguồn: {story.received}/{story.expected} báo cáo tháng của {n_communes} xã, thị trấn, "
+        f"{story.first.month:02d}/{story.first.year} – {story.last.month:02d}/{story.last.year}; "
+        f"tổng hợp bằng ncctd ngày {today:%d/%m/%Y}. {RULE_VI}*"
+    )
