@@ -46,7 +46,7 @@ class Limits:
 
     max_file_bytes: int = 512 * MB  # any file, as stored on disk
     max_expanded_bytes: int = 300 * MB  # what a zipped workbook (xlsx, ods) may unpack to
-    max_ratio: int = 200  # unpacked / packed size of one zip member larger than 10 MB
+    max_ratio: int = 200  # unpacked / packed size of one zip member larger than 10 MB (0: off)
     max_cells: int = 2_000_000  # cells of all the sheets of one workbook, counted from A1
     max_zip_members: int = 10_000  # parts in one zipped workbook
     max_line_chars: int = 1 * MB  # one CSV line (any line of 2 MB or more is refused)
@@ -73,8 +73,8 @@ def corrupt(detail: str = "") -> Refusal:
     extra = f" ({detail})" if detail else ""
     return Refusal(
         "corrupt-file",
-        "Tệp bị hỏng hoặc không đầy đủ (có thể chép hoặc tải về chưa xong)"
-        f"{extra}: hãy gửi lại tệp.",
+        f"Tệp bị hỏng hoặc không đầy đủ{extra}: có thể tệp chép hoặc tải về chưa xong, "
+        "hãy lưu lại và gửi lại.",
     )
 
 
@@ -150,20 +150,20 @@ def classify_zip(archive: zipfile.ZipFile) -> str:
 def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
     """Refuse a zipped workbook (xlsx, ods) that is a bomb, encrypted, or carries a DTD."""
     infos = archive.infolist()
-    declared = 0
-    for info in infos:
-        if info.flag_bits & 0x1:
-            raise password_protected()
-        declared += info.file_size
-        if info.file_size > 10 * MB and info.file_size > limits.max_ratio * max(info.compress_size, 1):
-            ratio = info.file_size // max(info.compress_size, 1)
-            raise Refusal(
-                "decompression-bomb",
-                f"Tệp nén bất thường: phần «{info.filename}» nén {ratio}:1 "
-                f"(giải nén ra {_mb(info.file_size)} MB). Có thể là «bom giải nén»: không đọc.",
-            )
+    if any(info.flag_bits & 0x1 for info in infos):
+        raise password_protected()
+    declared = sum(info.file_size for info in infos)
     if declared > limits.max_expanded_bytes:
         raise _too_big(declared, limits)
+    for info in infos:
+        packed = max(info.compress_size, 1)
+        if limits.max_ratio and info.file_size > 10 * MB and info.file_size > limits.max_ratio * packed:
+            raise Refusal(
+                "decompression-bomb",
+                f"Tệp nén bất thường: phần «{info.filename}» nén {info.file_size // packed}:1 "
+                f"(giải nén ra {_mb(info.file_size)} MB). Có thể là «bom giải nén»: không đọc. "
+                "Nếu tệp đáng tin, chạy lại với --max-expanded-mb.",
+            )
     if kind == "ods" and _ods_encrypted(data, infos, limits):
         raise password_protected()
     _stream_members(data, archive, infos, kind, limits)
@@ -200,22 +200,99 @@ def _stream_members(
     ordered = sorted(infos, key=lambda i: (not i.filename.lower().endswith(".rels"), i.filename))
     budget = [limits.max_expanded_bytes]
     for info in ordered:
-        if info.is_dir() and info.file_size == 0:
+        name = info.filename
+        if name.endswith("/") and info.file_size == 0:
             continue
-        scanner = _XmlScan(info.filename, cells, kind) if info.filename in strict else None
-        tail = b""
+        scanner: _DtdScan | _FastXlsxScan | _XmlScan
+        if name not in strict:
+            scanner = _DtdScan(name)
+        elif kind == "xlsx" and not name.lower().endswith(".rels"):
+            scanner = _FastXlsxScan(name, cells)
+        else:
+            scanner = _XmlScan(name, cells, kind)
         for chunk in _inflate(data, info, budget, limits):
-            if scanner is None:
-                window = tail + chunk
-                if any(mark in window for mark in _DTD_MARKS):
-                    raise _unsafe_xml(info.filename)
-                tail = chunk[-16:]
-            else:
-                scanner.feed(chunk)
-        if scanner is not None:
-            scanner.close()
-            if info.filename.lower().endswith(".rels"):
-                strict.update(_resolve_targets(info.filename, scanner.targets, archive))
+            scanner.feed(chunk)
+        scanner.close()
+        if isinstance(scanner, _FastXlsxScan) and scanner.needs_exact:
+            exact = _XmlScan(name, cells, kind)  # slower, precise: only when the fast one can't tell
+            for chunk in _inflate(data, info, [limits.max_expanded_bytes], limits):
+                exact.feed(chunk)
+            exact.close()
+        elif isinstance(scanner, _XmlScan) and name.lower().endswith(".rels"):
+            strict.update(_resolve_targets(name, scanner.targets, archive))
+
+
+class _DtdScan:
+    """A part no reader parses as XML: only the DTD marks are looked for."""
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        window = self.tail + chunk
+        if any(mark in window for mark in _DTD_MARKS):
+            raise _unsafe_xml(self.part)
+        self.tail = chunk[-16:]
+
+    def close(self) -> None:
+        pass
+
+
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_CELL_REF = re.compile(
+    rb"<" + _PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,10})[\"']"
+)
+_C_OPEN = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
+_SI_OPEN = re.compile(rb"<" + _PREFIX + rb"si[\s/>]")
+
+
+class _FastXlsxScan:
+    """The fast pass over an xlsx part, at regular-expression speed (a 64 MB sheet in about a
+    second, where a callback per element takes ten): the extent of every cell that names its
+    position (values or not: an overestimate), and the shared strings. When a cell does not
+    name its position, or the overestimate passes the limit, ``needs_exact`` asks for
+    :class:`_XmlScan`, which counts only the cells calamine keeps."""
+
+    def __init__(self, part: str, cells: _CellCount) -> None:
+        self.part = part
+        self.cells = cells
+        self.tail = b""
+        self.max_row = -1
+        self.columns: set[bytes] = set()
+        self.strings = 0
+        self.needs_exact = False
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        buffer = self.tail + chunk
+        cut = len(buffer) if final else buffer.rfind(b"<")
+        if cut < 0:
+            cut = len(buffer)
+        work, self.tail = buffer[:cut], buffer[cut:]
+        if any(mark in work for mark in _DTD_MARKS):  # marks start with "<": never cut in two
+            raise _unsafe_xml(self.part)
+        refs = _CELL_REF.findall(work)
+        if len(_C_OPEN.findall(work)) != len(refs):
+            self.needs_exact = True
+        if refs:
+            self.max_row = max(self.max_row, max(int(row) for _, row in refs) - 1)
+            self.columns.update(col.upper() for col, _ in refs)
+        self.strings += len(_SI_OPEN.findall(work))
+        if self.strings > self.cells.limits.max_cells:
+            self.needs_exact = True
+
+    def close(self) -> None:
+        self.feed(b"", final=True)
+        if self.needs_exact:
+            return
+        max_col = max((_column_index(c.decode()) for c in self.columns), default=-1)
+        area = (self.max_row + 1) * (max_col + 1) if self.max_row >= 0 and max_col >= 0 else 0
+        if self.cells.total + area > self.cells.limits.max_cells:
+            self.needs_exact = True
+            return
+        self.cells.add_sheet(self.max_row, max_col)
+        self.cells.strings += self.strings
+        self.cells.check()
 
 
 def _inflate(
@@ -516,8 +593,10 @@ _END_OF_CHAIN = 0xFFFFFFFE
 
 
 class _Cfb:
-    """The few parts of a Compound File (OLE2) needed to find and read one stream, with every
-    sector chain checked (in range, no cycle): a broken file is refused, never looped on."""
+    """The parts of a Compound File (OLE2) a reader walks, each checked: every size the header
+    and the directory declare must fit in the file, and every sector chain must run to its end
+    in range, without a cycle. (Calamine reads whole chains and reserves memory by declared
+    sizes: a chain looping on itself makes it allocate until the machine runs out.)"""
 
     def __init__(self, data: bytes) -> None:
         if len(data) < 512 or not data.startswith(_OLE2):
@@ -528,36 +607,44 @@ class _Cfb:
             raise corrupt("đầu tệp OLE2 sai")
         self.size = 1 << shift
         self.major = struct.unpack_from("<H", data, 0x1A)[0]
-        n_fat, dir_start = struct.unpack_from("<II", data, 0x2C)
+        n_dir, n_fat, dir_start = struct.unpack_from("<III", data, 0x28)
         self.cutoff, minifat_start, n_minifat, difat_start, n_difat = struct.unpack_from(
             "<IIIII", data, 0x38
         )
         self.n_sectors = max(0, (len(data) - self.size) // self.size)
+        if max(n_dir, n_fat, n_minifat, n_difat) > self.n_sectors:
+            raise corrupt("đầu tệp OLE2 khai báo nhiều sector hơn tệp có")
         fat_sectors = list(struct.unpack_from("<109I", data, 0x4C))
         sector = difat_start
         per = self.size // 4 - 1
-        for _ in range(min(n_difat, self.n_sectors)):
-            if sector >= self.n_sectors:
-                break
+        seen: set[int] = set()
+        while sector not in (_END_OF_CHAIN, _FREE):
+            if sector >= self.n_sectors or sector in seen:
+                raise corrupt("chuỗi DIFAT OLE2 hỏng")
+            seen.add(sector)
             entries = struct.unpack_from(f"<{per + 1}I", data, self._offset(sector))
             fat_sectors.extend(entries[:per])
             sector = entries[per]
-        fat_sectors = [s for s in fat_sectors if s < self.n_sectors][:n_fat]
+        fat_sectors = [s for s in fat_sectors if s != _FREE]
+        if any(s >= self.n_sectors for s in fat_sectors):
+            raise corrupt("bảng FAT OLE2 trỏ ra ngoài tệp")
         self.fat = self._table(fat_sectors)
         directory = self._join(self._chain(dir_start, self.fat))
         self.entries: list[tuple[str, int, int, int]] = []  # name, type, start, size
         for pos in range(0, len(directory) - 127, 128):
-            name_len = struct.unpack_from("<H", directory, pos + 0x40)[0]
-            name = directory[pos : pos + min(name_len, 64)].decode("utf-16-le", "replace").rstrip("\x00")
+            name = directory[pos : pos + 64].decode("utf-16-le", "replace").split("\x00")[0]
             kind = directory[pos + 0x42]
             start, size = struct.unpack_from("<IQ", directory, pos + 0x74)
-            if self.major == 3:
+            if self.size == 512:
                 size &= 0xFFFFFFFF
+            if kind in (2, 5) and size > len(data):
+                raise corrupt("kích thước luồng OLE2 sai")
             self.entries.append((name, kind, start, size))
-        self.minifat: array[int] | None = None
-        self.ministream: bytes | None = None
-        self._minifat_start = minifat_start
-        self._n_minifat = n_minifat
+        root = self.entries[0] if self.entries else None
+        if root is None or root[1] != 5:
+            raise corrupt("thiếu mục gốc OLE2")
+        self.ministream = self._join(self._chain(root[2], self.fat)) if root[3] else b""
+        self.minifat = self._table(self._chain(minifat_start, self.fat)) if n_minifat else array("I")
 
     def _offset(self, sector: int) -> int:
         return (sector + 1) * self.size
@@ -569,16 +656,15 @@ class _Cfb:
             table.byteswap()
         return table
 
-    def _chain(self, start: int, table: array[int], limit: int | None = None) -> list[int]:
+    def _chain(self, start: int, table: array[int], bound: int | None = None) -> list[int]:
+        """A whole chain, to its end: out of range or looping is damage."""
         chain: list[int] = []
         sector = start
-        bound = min(len(table), self.n_sectors if table is self.fat else len(table))
+        bound = min(len(table), self.n_sectors) if bound is None else min(len(table), bound)
         while sector != _END_OF_CHAIN:
             if sector >= bound or len(chain) >= bound:
                 raise corrupt("chuỗi sector OLE2 hỏng")
             chain.append(sector)
-            if limit is not None and len(chain) >= limit:
-                break
             sector = table[sector]
         return chain
 
@@ -590,51 +676,51 @@ class _Cfb:
 
     def stream(self, wanted: str) -> bytes | None:
         for name, kind, start, size in self.entries:
-            if kind == 2 and name.lower() == wanted.lower():
+            if kind == 2 and name == wanted:
                 return self._read(start, size)
         return None
 
     def _read(self, start: int, size: int) -> bytes:
-        if size > len(self.data):
-            raise corrupt("kích thước luồng OLE2 sai")
         if size >= self.cutoff:
-            need = -(-size // self.size)
-            return self._join(self._chain(start, self.fat, need))[:size]
-        if self.ministream is None:
-            root = next((e for e in self.entries if e[1] == 5), None)
-            if root is None:
-                raise corrupt("thiếu mục gốc OLE2")
-            need = -(-root[3] // self.size)
-            self.ministream = self._join(self._chain(root[2], self.fat, need))
-            self.minifat = self._table(self._chain(self._minifat_start, self.fat))
-        assert self.minifat is not None
-        sectors = self._chain(start, self.minifat, -(-size // 64))
-        out = b"".join(self.ministream[s * 64 : s * 64 + 64] for s in sectors)
+            out = self._join(self._chain(start, self.fat))
+        else:
+            sectors = self._chain(start, self.minifat, len(self.ministream) // 64)
+            out = b"".join(self.ministream[s * 64 : s * 64 + 64] for s in sectors)
         if len(out) < size:
             raise corrupt("luồng OLE2 bị cắt")
         return out[:size]
 
 
-# BIFF records holding a cell (row u16, column u16 first); calamine keeps the non-blank ones
+_FREE = 0xFFFFFFFF
+# BIFF records holding a cell (row u16, column u16 first). Calamine keeps NUMBER, LABEL,
+# BOOLERR, RK, LABELSST, MULRK, FORMULA; the blank ones are counted too, to be safe.
 _CELL_RECORDS = frozenset(
     {0x0201, 0x0203, 0x0204, 0x0205, 0x027E, 0x00FD, 0x00D6, 0x0006, 0x0206, 0x0406,
      0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x007E}
 )
 _MUL_RECORDS = frozenset({0x00BD, 0x00BE})  # MULRK, MULBLANK: row, first col, ..., last col
-_BOF = frozenset({0x0809, 0x0409, 0x0209, 0x0009})
+_BOUNDSHEET = 0x0085
+_DIMENSIONS = 0x0200
+_SST = 0x00FC
 _FILEPASS = 0x002F
 _EOF = 0x000A
+_U32 = 1 << 32
 
 
 def check_ole2(data: bytes, limits: Limits) -> str:
-    """Inspect an OLE2 file: ``xls`` when it is a readable workbook, else a Refusal."""
-    cfb = _Cfb(data)
-    names = cfb.names()
-    if "encryptedpackage" in names or "encryptioninfo" in names:
-        raise password_protected()
-    workbook = cfb.stream("Workbook")
-    if workbook is None:
-        workbook = cfb.stream("Book")
+    """Inspect an OLE2 file: ``xls`` when it is a workbook calamine may read, else a Refusal."""
+    try:
+        cfb = _Cfb(data)
+        names = cfb.names()
+        if "encryptedpackage" in names or "encryptioninfo" in names:
+            raise password_protected()
+        workbook = cfb.stream("Workbook")
+        if workbook is None:
+            workbook = cfb.stream("Book")
+    except Refusal:
+        raise
+    except Exception as exc:  # struct.error, IndexError...: damage the checks did not name
+        raise corrupt("cấu trúc OLE2 hỏng") from exc
     if workbook is None:
         what = (
             "văn bản Word (doc)"
@@ -648,45 +734,66 @@ def check_ole2(data: bytes, limits: Limits) -> str:
     return "xls"
 
 
-def _scan_biff(stream: bytes, limits: Limits) -> None:
-    """Refuse an encrypted xls, and one whose sheets span more than ``max_cells`` cells."""
-    cells = _CellCount(limits)
-    pos = 0
+def _records(stream: bytes, pos: int) -> Iterator[tuple[int, int, int]]:
+    """(type, body offset, length) of each record from ``pos`` to the EOF record."""
     end = len(stream)
-    max_row = max_col = -1
-    in_sheet = False
     unpack = struct.unpack_from
     while pos + 4 <= end:
         rtype, length = unpack("<HH", stream, pos)
         body = pos + 4
-        pos = body + length
-        if rtype in _CELL_RECORDS:
-            if length >= 4 and in_sheet:
-                row, col = unpack("<HH", stream, body)
-                if row > max_row:
-                    max_row = row
-                if col > max_col:
-                    max_col = col
-        elif rtype in _MUL_RECORDS:
-            if length >= 6 and in_sheet:
-                row = unpack("<H", stream, body)[0]
-                last = unpack("<H", stream, body + length - 2)[0] if pos <= end else 0
-                max_row = max(max_row, row)
-                max_col = max(max_col, last)
-        elif rtype in _BOF:
-            if in_sheet:
-                cells.add_sheet(max_row, max_col)
-            in_sheet = length >= 4 and unpack("<H", stream, body + 2)[0] != 0x0005
-            max_row = max_col = -1
-        elif rtype == _EOF:
-            if in_sheet:
-                cells.add_sheet(max_row, max_col)
-            in_sheet = False
-            max_row = max_col = -1
-        elif rtype == _FILEPASS:
+        pos = body + min(length, end - body)
+        yield rtype, body, min(length, end - body)
+        if rtype == _EOF:
+            return
+
+
+def _scan_biff(stream: bytes, limits: Limits) -> None:
+    """Walk an xls the way calamine does: the globals, then each sheet from the offset its
+    BOUNDSHEET record gives. Refuse it when encrypted, or when what calamine would reserve
+    (the DIMENSIONS it trusts, the shared strings it counts, the cells from A1) is too much."""
+    unpack = struct.unpack_from
+    cells = _CellCount(limits)
+    sheets: list[int] = []
+    for rtype, body, length in _records(stream, 0):
+        if rtype == _FILEPASS:
             raise password_protected()
-    if in_sheet:
+        if rtype == _BOUNDSHEET and length >= 4:
+            sheets.append(unpack("<I", stream, body)[0])
+        elif rtype == _SST and length >= 8:
+            unique = unpack("<i", stream, body + 4)[0]
+            if unique < 0 or unique > len(stream) // 3 + 1:
+                raise corrupt("bảng chuỗi xls khai báo sai số chuỗi")
+            cells.strings = unique
+            cells.check()
+    for pos in sheets:
+        if pos >= len(stream):
+            raise corrupt("vị trí trang tính trong tệp xls sai")
+        max_row = max_col = -1
+        for rtype, body, length in _records(stream, pos):
+            if rtype in _CELL_RECORDS and length >= 4:
+                row, col = unpack("<HH", stream, body)
+                max_row = max(max_row, row)
+                max_col = max(max_col, col)
+            elif rtype in _MUL_RECORDS and length >= 6:
+                row = unpack("<H", stream, body)[0]
+                max_row = max(max_row, row)
+                max_col = max(max_col, unpack("<H", stream, body + length - 2)[0])
+            elif rtype == _DIMENSIONS and length in (10, 14):
+                cells.check(_dimensions_area(stream, body, length))
         cells.add_sheet(max_row, max_col)
+
+
+def _dimensions_area(stream: bytes, body: int, length: int) -> int:
+    """Cells a DIMENSIONS record makes calamine reserve (its u32 arithmetic, wrapping)."""
+    if length == 10:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<HHHH", stream, body)
+    else:
+        first_row, last_row, first_col, last_col = struct.unpack_from("<IIHH", stream, body)
+    if last_row < 1 or last_col < 1:
+        return 1
+    rows = (last_row - 1 - first_row + 1) % _U32
+    cols = (last_col - 1 - first_col + 1) % _U32
+    return rows * cols
 
 
 # ------------------------------------------------------------------ CSV

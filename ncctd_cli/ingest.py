@@ -6,6 +6,7 @@ each return is stored in its own transaction (or the whole batch in one, with ``
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from .catalog import Catalog
 from .layouts import parse_sheet
 from .model import Problem, Return
 from .sheets import ReadOptions, SourceFile, iter_paths, read_bytes, read_path
-from .store import Store
+from .store import SaveBatch, Store
 from .validate import History, Validator
 from .vietnamese import Period
 
@@ -114,7 +115,7 @@ class Ingestor:
         self.store = store
         self.options = options or IngestOptions()
         self.catalog = store.catalog
-        self.history = History(store.history_loader)
+        self.history = History(store.history_loader, store.history_loader_many)
         self.validator = Validator(
             self.catalog,
             self.history,
@@ -122,6 +123,7 @@ class Ingestor:
             decimal_point=self.options.read.decimal_point,
         )
         self.on_file = on_file
+        self._batch: SaveBatch | None = None  # while run() runs
         self.on_start: Callable[[int], None] | None = None  # called with the number of files
         self.report = IngestReport()
         if self.options.validate_only:
@@ -148,10 +150,17 @@ class Ingestor:
     def run_sources(self, sources: list[Path | tuple[bytes, str]]) -> IngestReport:
         if self.on_start:
             self.on_start(len(sources))
+        # A national file makes millions of small objects, none of them in a reference
+        # cycle: the cyclic garbage collector would walk them all again and again.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             return self._run_sources(sources)
         except _Cancel:
             return self.report
+        finally:
+            if collecting:
+                gc.enable()
 
     def _run_sources(self, sources: list[Path | tuple[bytes, str]]) -> IngestReport:
         options = self.options
@@ -172,16 +181,42 @@ class Ingestor:
         return self.report
 
     def _run(self, sources: list[Path | tuple[bytes, str]]) -> None:
-        for source in sources:
-            if isinstance(source, Path):
-                read = read_path(source, self.options.read)
-            else:
-                read = read_bytes(source[0], source[1], self.options.read)
-            self.report.files += 1
-            if self.on_file:
-                self.on_file(read.file)
-            for ret in read_returns(read, self.catalog, self.options.read):
-                self.add(ret)
+        # Accepted returns are queued and written a chunk at a time (SaveBatch): one
+        # transaction per chunk instead of one per return, each return wholly in or out.
+        if not self.options.validate_only:
+            self._batch = self.store.batch(
+                replace=self.options.replace, received_at=self.options.received_at
+            )
+        try:
+            for source in sources:
+                if isinstance(source, Path):
+                    read = read_path(source, self.options.read)
+                else:
+                    read = read_bytes(source[0], source[1], self.options.read)
+                self.report.files += 1
+                if self.on_file:
+                    self.on_file(read.file)
+                returns = read_returns(read, self.catalog, self.options.read)
+                del read  # the cells are no longer needed: free them before checking
+                self._prefetch(returns)
+                for ret in returns:
+                    self.add(ret)
+            if self._batch is not None:
+                self._batch.flush()
+        finally:
+            self._batch = None
+
+    def _prefetch(self, returns: list[Return]) -> None:
+        """Load the history of every commune the returns name, in a few queries."""
+        if len(returns) < 2:
+            return
+        communes = set()
+        for ret in returns:
+            if ret.status != "rejected" and ret.commune_text is not None:
+                code = self.catalog.commune(ret.commune_text)
+                if code is not None:
+                    communes.add(code)
+        self.history.prefetch(sorted(communes))
 
     def add(self, ret: Return) -> Return:
         """Validate and (unless dry run) store one return; its status says what happened."""
@@ -199,6 +234,8 @@ class Ingestor:
             return ret
         if self.options.validate_only:
             ret.status = "valid"
+        elif self._batch is not None:
+            ret.status = self._batch.save(ret)
         else:
             ret.status = self.store.save(
                 ret, replace=self.options.replace, received_at=self.options.received_at

@@ -11,10 +11,13 @@ disguised files) are refused by :mod:`ncctd_cli.guards` before calamine sees the
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import hashlib
 import io
+import os
 import re
+import sys
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -130,9 +133,23 @@ def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> So
         _guard(data, name, kind, options.limits)
     except Refusal as refusal:
         return source.refuse(refusal.code, refusal.message)
-    if kind in ("xlsx", "xls", "ods"):
-        return _read_workbook(data, source, options.limits)
-    return _read_csv(data, source, options)
+    except Exception as exc:  # damage no check named (struct.error, IndexError...): refused too
+        return source.refuse(*_unexpected(kind, exc))
+    try:
+        if kind in ("xlsx", "xls", "ods"):
+            return _read_workbook(data, source, options.limits)
+        return _read_csv(data, source, options)
+    except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
+        source.sheets.clear()
+        return source.refuse(*_unexpected(kind, exc))
+
+
+def _unexpected(kind: str, exc: Exception) -> tuple[str, str]:
+    return (
+        "corrupt-file",
+        f"Tệp bị hỏng, không đọc được ({kind}, {type(exc).__name__}): hãy mở lại bằng "
+        "Excel/LibreOffice, lưu lại rồi gửi lại.",
+    )
 
 
 def _too_large(size: int, limits: Limits) -> tuple[str, str]:
@@ -240,13 +257,15 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
     limits = limits or Limits()
     budget = limits.max_cells
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        with _rust_panics_quiet():
+            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         for meta in workbook.sheets_metadata:
             if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
                 continue
             if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
                 continue
-            sheet = workbook.get_sheet_by_name(meta.name)
+            with _rust_panics_quiet():
+                sheet = workbook.get_sheet_by_name(meta.name)
             end = sheet.end
             if end is not None:  # a second check, after the guards' own count
                 budget -= (end[0] + 1) * (end[1] + 1)
@@ -271,6 +290,29 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
             "hãy mở lại bằng Excel/LibreOffice, lưu lại rồi gửi lại.",
         )
     return source
+
+
+@contextlib.contextmanager
+def _rust_panics_quiet() -> Iterator[None]:
+    """Calamine's Rust panics on some broken files are caught (a PanicException, refused as
+    corrupt-file), but Rust prints them on file descriptor 2 first: a clerk would see a
+    "thread panicked" message. Standard error goes to the null device for the call."""
+    try:
+        fd = sys.stderr.fileno()
+        sys.stderr.flush()
+        saved = os.dup(fd)
+    except (AttributeError, OSError, ValueError):  # no real descriptor (captured, embedded)
+        yield
+        return
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            try:
+                yield
+            finally:
+                os.dup2(saved, fd)
+    finally:
+        os.close(saved)
 
 
 def _cell(value: object) -> Cell:

@@ -459,6 +459,20 @@ class Store:
             )
         }
 
+    def current_versions_of(self, period: str, communes: list[str]) -> dict[str, tuple[int, int, str]]:
+        """:meth:`current_versions` of some communes only."""
+        found: dict[str, tuple[int, int, str]] = {}
+        for start in range(0, len(communes), 500):
+            chunk = communes[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for commune, rid, version, digest in self.conn.execute(
+                "SELECT commune, id, version, content_hash FROM returns "
+                f"WHERE period = ? AND is_current = 1 AND commune IN ({marks})",
+                (period, *chunk),
+            ):
+                found[commune] = (rid, version, digest)
+        return found
+
     def history_loader(self, commune: str) -> dict[int, dict[str, float]]:
         """All current values of one commune, by month: what the validator compares with."""
         found: dict[int, dict[str, float]] = {}
@@ -550,8 +564,11 @@ def _already_stored(ret: Return, period: str) -> None:
     )
 
 
-# A batch writes its queued returns once they hold this many values (or at flush()).
-BATCH_VALUES = 50_000
+# A batch writes its queued returns once they hold this many values or returns (or at
+# flush()): big enough to make a national file cheap, small enough that a batch of forms
+# shows progress in the store and holds the write lock only briefly.
+BATCH_VALUES = 20_000
+BATCH_RETURNS = 250
 
 
 @dataclass
@@ -560,8 +577,11 @@ class _Queued:
     values: dict[str, float]
     digest: str
     received_at: str
-    status: str  # "stored" | "replaced", as decided when queued
+    before: Current | None  # the current version it was decided against
     id: int = 0  # the row it was written as
+
+
+Current = tuple[int | None, int, str]  # (id, version, content hash) of a current version
 
 
 class SaveBatch:
@@ -570,18 +590,22 @@ class SaveBatch:
     :meth:`save` decides a return's status at once, by the same rules as
     :meth:`Store.save` (``stored``, ``replaced``, ``unchanged``, or ``rejected`` with an
     ``already-stored`` problem), against the store's current versions (read once per month
-    involved) and the returns queued before it; the return is queued. :meth:`flush` writes
-    the queue in one transaction (a savepoint inside an ``--atomic`` batch), deciding again
-    from what the store holds by then, so a return is wholly in or wholly out, and a
-    writer that got in between is never overwritten: a status it changes is corrected on
-    the return. The caller must :meth:`flush` at the end (``with store.batch() as b:`` does).
+    involved, not once per return) and the returns queued before it; the return is queued.
+    :meth:`flush` writes the queue in one transaction (a savepoint inside an ``--atomic``
+    batch): each return is wholly in or wholly out. If another process wrote to the store
+    since the current versions were read (``PRAGMA data_version``), the queued returns are
+    decided again inside the transaction from what the store holds then, so nothing of the
+    other writer's is overwritten, and a status that changes is corrected on the return.
+    The caller must :meth:`flush` at the end (``with store.batch() as b:`` does).
     """
 
     def __init__(self, store: Store, *, replace: bool = False, received_at: str | None = None) -> None:
         self.store = store
         self.replace = replace
         self.received_at = received_at
-        self._known: dict[str, dict[str, tuple[int | None, int, str]]] = {}  # period → commune → current
+        self._known: dict[str, dict[str, Current]] = {}  # period → commune → current
+        self._seen: int | None = None  # data_version when _known was read
+        self._recheck = False  # some queued return was decided on what is now stale
         self._queue: list[_Queued] = []
         self._queued_values = 0
         self._clock = (0, "")
@@ -599,34 +623,42 @@ class SaveBatch:
             self._clock = (second, now_iso())
         return self._clock[1]
 
-    def _current(self, period: str) -> dict[str, tuple[int | None, int, str]]:
+    def _data_version(self) -> int:
+        return int(self.store.conn.execute("PRAGMA data_version").fetchone()[0])
+
+    def _current(self, period: str) -> dict[str, Current]:
         known = self._known.get(period)
         if known is None:
             try:
+                version = self._data_version()
+                if version != self._seen:  # another process wrote: what we knew is stale
+                    self._known = {}
+                    self._seen = version
+                    self._recheck = self._recheck or bool(self._queue)
                 known = self._known[period] = dict(self.store.current_versions(period))
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
         return known
 
     def save(self, ret: Return) -> str:
+        """Decide a return's status and queue it (``stored``/``replaced``) for writing."""
         assert ret.commune and ret.period and not ret.refused
         values = ret.reported
         digest = content_hash(values)
         period = str(ret.period)
         known = self._current(period)
-        current = known.get(ret.commune)
-        if current and current[2] == digest:
-            return "unchanged"
-        if current and not self.replace:
-            _already_stored(ret, period)
-            return "rejected"
-        status = "replaced" if current else "stored"
-        known[ret.commune] = (None, (current[1] if current else 0) + 1, digest)
-        self._queue.append(_Queued(ret, values, digest, self.received_at or self._now(), status))
-        self._queued_values += len(values)
-        if self._queued_values >= BATCH_VALUES:
-            self.flush()
-        return status
+        before = known.get(ret.commune)
+        status = _decide(ret, period, before, digest, self.replace)
+        ret.status = status
+        if status in ("stored", "replaced"):
+            known[ret.commune] = (None, (before[1] if before else 0) + 1, digest)
+            self._queue.append(
+                _Queued(ret, values, digest, self.received_at or self._now(), before)
+            )
+            self._queued_values += len(values)
+            if self._queued_values >= BATCH_VALUES or len(self._queue) >= BATCH_RETURNS:
+                self.flush()  # may correct the status of a queued return
+        return ret.status
 
     def flush(self) -> None:
         """Write the queued returns in one transaction."""
@@ -635,49 +667,50 @@ class SaveBatch:
             return
         try:
             with self.store.transaction() as c:
-                current = self._write(c, queue)
+                self._write(c, queue)
+                # our own commits do not change data_version; others' do
+                self._seen = self._data_version()
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
-        for (commune, period), found in current.items():  # what the returns to come meet
-            self._known.setdefault(period, {})[commune] = found
 
-    def _write(
-        self, c: sqlite3.Connection, queue: list[_Queued]
-    ) -> dict[tuple[str, str], tuple[int | None, int, str]]:
-        periods = {str(item.ret.period) for item in queue}
-        current: dict[tuple[str, str], tuple[int | None, int, str]] = {}
-        for period in periods:
-            for commune, stored in self.store.current_versions(period).items():
-                current[(commune, period)] = stored
+    def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> None:
+        current: dict[tuple[str, str], Current | None] = {}
+        if self._data_version() == self._seen and not self._recheck:
+            for item in queue:  # the store is as it was when the returns were decided
+                current.setdefault((str(item.ret.commune), str(item.ret.period)), item.before)
+        else:  # another process wrote since: ask the store
+            self._known = {}
+            self._recheck = False
+            by_period: dict[str, set[str]] = {}
+            for item in queue:
+                by_period.setdefault(str(item.ret.period), set()).add(str(item.ret.commune))
+            for period, communes in by_period.items():
+                stored = self.store.current_versions_of(period, sorted(communes))
+                for commune in communes:
+                    current[(commune, period)] = stored.get(commune)
         next_id = int(c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM returns").fetchone()[0])
         first_id = next_id
         retire: list[tuple[int]] = []
         forget: list[tuple[str, str]] = []
         rows: list[list[Any]] = []
         written: list[_Queued] = []
-        latest: dict[tuple[str, str], int] = {}  # pair → index in rows of its newest version
+        latest: dict[tuple[str, str], int] = {}  # pair → its newest row in this chunk
         for item in queue:
             ret = item.ret
             assert ret.commune and ret.period
             period = str(ret.period)
             pair = (ret.commune, period)
             found = current.get(pair)
-            if found and found[2] == item.digest:
-                item.status = ret.status = "unchanged"
+            ret.status = _decide(ret, period, found, item.digest, self.replace)
+            if ret.status not in ("stored", "replaced"):
                 continue
-            if found and not self.replace:
-                _already_stored(ret, period)
-                item.status = ret.status = "rejected"
-                continue
-            status = "replaced" if found else "stored"
             if found:
                 if pair in latest:
-                    rows[latest[pair]][-1] = 0  # superseded within this batch
+                    rows[latest[pair]][-1] = 0  # superseded within this chunk
                 else:
                     assert found[0] is not None
                     retire.append((found[0],))
                     forget.append((period, ret.commune))
-            item.status = ret.status = status
             version = found[1] + 1 if found else 1
             rows.append(
                 [next_id, ret.commune, period, version, item.received_at, ret.file, ret.sheet,
@@ -688,8 +721,15 @@ class SaveBatch:
             item.id = next_id
             written.append(item)
             next_id += 1
+        for (commune, period), now in current.items():  # what the returns to come meet
+            known = self._known.get(period)
+            if known is not None:
+                if now is None:
+                    known.pop(commune, None)
+                else:
+                    known[commune] = now
         if not rows:
-            return current
+            return
         c.executemany("UPDATE returns SET is_current = 0 WHERE id = ?", retire)
         c.executemany("DELETE FROM facts WHERE period = ? AND commune = ?", forget)
         c.executemany(
@@ -722,7 +762,18 @@ class SaveBatch:
                 for p in item.ret.problems
             ],
         )
-        return current
+
+
+def _decide(ret: Return, period: str, current: Current | None, digest: str, replace: bool) -> str:
+    """What saving a return does, given the current version of its commune's month:
+    the rules of :meth:`Store.save`."""
+    if current and current[2] == digest:
+        return "unchanged"
+    if current and not replace:
+        if not any(p.code == "already-stored" for p in ret.problems):
+            _already_stored(ret, period)
+        return "rejected"
+    return "replaced" if current else "stored"
 
 
 def now_iso() -> str:

@@ -196,7 +196,7 @@ def write_sheet(wb: Workbook, spec: SheetSpec) -> Worksheet:
         # block (text overflowing from column A) would be cut: the title is printed in the page
         # header of every page instead, and the print area starts at the header row.
         last_column = get_column_letter(len(spec.columns))
-        ws.print_area = f"A{HEADER_ROW}:{last_column}{last_row + (2 if spec.note else 0)}"
+        ws.print_area = f"A{HEADER_ROW}:{last_column}{last_row}"
         ws.print_title_cols = f"A:{get_column_letter(spec.freeze_columns)}"
         ws.oddHeader.left.text = _header_text(spec.title)
         ws.oddHeader.left.size = 11
@@ -205,14 +205,16 @@ def write_sheet(wb: Workbook, spec: SheetSpec) -> Worksheet:
         ws.oddHeader.right.size = 10
         ws.oddHeader.right.font = f"{FONT_NAME},Regular"
         ws.page_margins.top = 0.8
-        ws.oddFooter.left.text = _header_text(spec.source)
+        ws.oddFooter.left.text = _header_text(
+            spec.source + (" Ô trống: chưa có số liệu." if spec.note else "")
+        )
         ws.oddFooter.left.size = 8
     return ws
 
 
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps onto in a column ``width`` characters wide (word wrap)."""
-    room = max(1, int(width * 1.2) - 1)  # Times is narrower than the width unit
+    room = max(1, int(width * 1.25) - 1)  # Times is narrower than the width unit
     lines, used = 1, 0
     for word in text.split():
         size = len(word)
@@ -244,8 +246,8 @@ def print_setup(ws: Worksheet, *, pages_wide: int = 1, title_rows: str | None = 
     ws.print_options.horizontalCentered = True
     if title_rows:
         ws.print_title_rows = title_rows
-    ws.oddFooter.center.text = "Trang &P/&N"
-    ws.oddFooter.center.size = 9
+    ws.oddFooter.right.text = "Trang &P/&N"
+    ws.oddFooter.right.size = 9
 
 
 def _save(wb: Workbook, path: Path) -> None:
@@ -349,7 +351,7 @@ def write_rollup_xlsx(result: Rollup, path: Path, *, store_name: str | None = No
     source = _source_line(result.received, result.expected, store_name, today)
     wb = _new_workbook(f"Tổng hợp số liệu – {label}")
     if result.by == "district":
-        spec = summary_like_spec(result, label, source)
+        spec = district_spec(result, label, source)
     else:
         spec = breakdown_spec(
             result,
@@ -362,13 +364,14 @@ def write_rollup_xlsx(result: Rollup, path: Path, *, store_name: str | None = No
     _save(wb, path)
 
 
-def summary_like_spec(result: Rollup, label: str, source: str) -> SheetSpec:
+def district_spec(result: Rollup, label: str, source: str) -> SheetSpec:
+    """A district roll-up: one indicator per row."""
     columns = [
         Column("STT", INTEGER_FORMAT, width=5, align="center"),
-        Column("Chỉ tiêu", wrap=True, width=55),
+        Column("Chỉ tiêu", wrap=True, width=60),
         Column("Đơn vị tính"),
         Column("Cách tính"),
-        Column(label, None),
+        Column(label, INTEGER_FORMAT),
     ]
     spec = SheetSpec("Toàn huyện", "TỔNG HỢP SỐ LIỆU TOÀN HUYỆN",
                      f"Kỳ: {label} ({_range_text(result.first, result.last)})", source, columns,
@@ -379,7 +382,6 @@ def summary_like_spec(result: Rollup, label: str, source: str) -> SheetSpec:
                           row.values.get(indicator.code)])
     spec.total_rows.append(["", "Báo cáo đã nhận / phải có", "báo cáo", "",
                             f"{row.received}/{row.expected}"])
-    spec.columns[4] = Column(label, INTEGER_FORMAT)
     _per_row_formats(spec, dict(enumerate(result.indicators)), value_columns=[4])
     return spec
 
@@ -511,7 +513,7 @@ def summary_spec(data: ReportData, title: str, source: str) -> SheetSpec:
     cum_first = data.cumulative.first
     columns = [
         Column("STT", width=6, align="center"),
-        Column("Chỉ tiêu", wrap=True, width=52),
+        Column("Chỉ tiêu", wrap=True, width=60),
         Column("Đơn vị tính"),
         Column("Cách tính"),
         Column(f"{data.label}", INTEGER_FORMAT, width=14),
@@ -649,6 +651,10 @@ def _chart_sheet(wb: Workbook, name: str, title: str, subtitle: str, source: str
     ws.cell(row=3, column=1, value=safe_cell(source)).font = Font(
         name=FONT_NAME, size=10, italic=True, color="595959"
     )
+    from openpyxl.utils import get_column_letter
+
+    for col in range(1, 19):  # fixed widths, so that the charts' anchors fall the same everywhere
+        ws.column_dimensions[get_column_letter(col)].width = 9
     print_setup(ws)
     ws.page_setup.fitToHeight = 1
     return ws
@@ -691,8 +697,8 @@ def _style_chart(chart: Any, indicator: Indicator, width: float, height: float) 
     chart.height = height
 
 
-# Two charts across an A4 landscape page, two down.
-CHART_ANCHORS = ("A5", "J5", "A24", "J24")
+# Two charts across an A4 landscape page, two down (columns 9 wide, rows 15 points).
+CHART_ANCHORS = ("A5", "I5", "A24", "I24")
 
 
 def add_month_charts(wb: Workbook, months_ws: Worksheet, data: ReportData, title: str,

@@ -131,7 +131,7 @@ def test_two_imports_of_the_same_files_at_once(run_ncctd, tmp_path: Path, batch:
     second = popen("--db", db, "ingest", tmp_path / "returns", "--format", "json", cwd=tmp_path)
     assert first.poll() is None or second.poll() is None  # really at the same time
     out = [p.communicate(timeout=300) for p in (first, second)]
-    for proc, (stdout, stderr) in zip((first, second), out, strict=True):
+    for proc, (_, stderr) in zip((first, second), out, strict=True):
         assert proc.returncode == 0, stderr
         assert "Traceback" not in stderr
     reports = [json.loads(stdout) for stdout, _ in out]

@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _env
-from tests.test_concurrency import ncctd_args, rollup_json, stored_values, window_of, write_long_returns
+from tests.test_concurrency import (
+    ncctd_args,
+    rollup_json,
+    stored_values,
+    window_of,
+    write_long_returns,
+)
 
 
 def count_stored(db: Path) -> int:

@@ -79,10 +79,59 @@ def read_options(func: F) -> F:
                 help=tr("Ghi kết quả ra tệp.", "Write the report to a file."),
             ),
             click.option("--force", is_flag=True, help=tr("Cho phép ghi đè tệp đã có.", "Allow overwriting files.")),
+            click.option(
+                "--max-expanded-mb",
+                type=click.IntRange(1, 1_000_000),
+                metavar="MB",
+                envvar="NCCTD_MAX_EXPANDED_MB",
+                expose_value=False,
+                callback=_set_limit,
+                help=tr(
+                    "Giới hạn dung lượng một tệp xlsx/ods được giải nén ra (mặc định 300 MB; "
+                    "chống «bom giải nén»).",
+                    "How much one xlsx/ods may unpack to (default 300 MB; against zip bombs).",
+                ),
+            ),
+            click.option(
+                "--max-cells",
+                type=click.IntRange(1, 10**9),
+                metavar="N",
+                envvar="NCCTD_MAX_CELLS",
+                expose_value=False,
+                callback=_set_limit,
+                help=tr(
+                    "Giới hạn số ô của các trang tính trong một tệp, tính từ ô A1 (mặc định 2.000.000).",
+                    "How many cells the sheets of one workbook may span from A1 (default 2,000,000).",
+                ),
+            ),
         ]
     ):
         func = option(func)
     return func
+
+
+_LIMITS_KEY = "ncctd.limits"
+
+
+def _set_limit(ctx: click.Context, param: click.Parameter, value: int | None) -> None:
+    if value is not None:
+        ctx.meta.setdefault(_LIMITS_KEY, {})[param.name] = value
+
+
+def apply_limits(options: Any) -> None:
+    """``--max-expanded-mb``/``--max-cells`` into ``options.read.limits`` (see docs/security.md)."""
+    import dataclasses
+
+    chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
+    limits = options.read.limits
+    if "max_expanded_mb" in chosen:
+        # whoever raises the limit trusts the file: the ratio rule goes too
+        limits = dataclasses.replace(
+            limits, max_expanded_bytes=chosen["max_expanded_mb"] * 1024 * 1024, max_ratio=0
+        )
+    if "max_cells" in chosen:
+        limits = dataclasses.replace(limits, max_cells=chosen["max_cells"])
+    options.read.limits = limits
 
 
 def check_encoding(encoding: str | None) -> None:
@@ -128,6 +177,7 @@ def run_batch(
     from ..render import ingest_renderables, write_csv, write_json, write_problems
 
     check_outputs(output, force, problems_file)
+    apply_limits(options)
     quiet = settings().quiet
     ingestor = Ingestor(store, options)
     progress = _progress(len(paths), quiet)

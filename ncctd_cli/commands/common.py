@@ -309,7 +309,7 @@ def check_output(path: Path | None, force: bool) -> None:
     """``-o`` never overwrites an existing file unless ``--force``; its folder must exist."""
     if path is None or str(path) == "-":
         return
-    if path.exists() and not force:
+    if (path.exists() or path.is_symlink()) and not force:  # a dangling link too
         raise click.UsageError(
             tr(
                 f"Tệp {path} đã có: dùng --force để ghi đè.",

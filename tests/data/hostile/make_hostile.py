@@ -66,6 +66,9 @@ EXPECTED: dict[str, str] = {
     "formula_values.xlsx": "formula-text",
     "formula_values.csv": "formula-text",
     "formula_commune.xlsx": "unknown-commune",
+    "dimensions_bomb.xls": "too-many-cells",
+    "sst_bomb.xls": "corrupt-file",
+    "cyclic_directory.xls": "corrupt-file",
     # made with --tools (committed)
     "encrypted.xlsx": "password-protected",
     "encrypted.xls": "password-protected",
@@ -296,6 +299,59 @@ def _formula_commune() -> bytes:
     return _zip(members)
 
 
+def _xls_records(data: bytes) -> tuple[list[int], bytes]:
+    """The Workbook stream of an xls and, for each of its bytes' sectors, the file sector."""
+    from ncctd_cli.guards import _Cfb  # the reader's own OLE2 walker, to find the stream
+
+    cfb = _Cfb(data)
+    entry = next(e for e in cfb.entries if e[0] == "Workbook")
+    return cfb._chain(entry[2], cfb.fat), cfb.stream("Workbook") or b""
+
+
+def _patch_xls(change: Callable[[bytearray], None]) -> bytes:
+    """The good xls with its Workbook stream changed in place (same length)."""
+    data = bytearray(GOOD_XLS.read_bytes())
+    chain, stream = _xls_records(bytes(data))
+    new = bytearray(stream)
+    change(new)
+    for offset, (old_byte, new_byte) in enumerate(zip(stream, new, strict=True)):
+        if old_byte != new_byte:
+            data[(chain[offset // 512] + 1) * 512 + offset % 512] = new_byte
+    return bytes(data)
+
+
+def _find_record(stream: bytearray, rtype: int) -> int:
+    pos = 0
+    while pos + 4 <= len(stream):
+        kind, length = struct.unpack_from("<HH", stream, pos)
+        if kind == rtype:
+            return pos + 4
+        pos += 4 + length
+    raise LookupError(hex(rtype))
+
+
+def _dimensions_bomb(stream: bytearray) -> None:
+    # DIMENSIONS says rows 0..4294967294, columns 0..255: calamine reserves that many cells
+    body = _find_record(stream, 0x0200)
+    struct.pack_into("<IIHH", stream, body, 0, 0xFFFFFFFF, 0, 0x00FF)
+
+
+def _sst_bomb(stream: bytearray) -> None:
+    # the shared string table says it holds 2^31 - 1 strings: calamine reserves room for them
+    body = _find_record(stream, 0x00FC)
+    struct.pack_into("<i", stream, body + 4, 0x7FFFFFFF)
+
+
+def _cyclic_directory() -> bytes:
+    """The good xls whose directory sector chain points back to itself: calamine follows it
+    for ever, allocating, until the machine runs out of memory."""
+    data = bytearray(GOOD_XLS.read_bytes())
+    dir_start = struct.unpack_from("<I", data, 0x30)[0]
+    fat_sector = struct.unpack_from("<I", data, 0x4C)[0]  # this small file has one FAT sector
+    struct.pack_into("<I", data, (fat_sector + 1) * 512 + dir_start * 4, dir_start)
+    return bytes(data)
+
+
 def small_files() -> dict[str, bytes]:
     """The committed corpus, except the files made with outside tools."""
     rng = random.Random(6)
@@ -348,6 +404,9 @@ def small_files() -> dict[str, bytes]:
             "Mù Căng Chải;1/2024;citizen_participations;\t=1+1\n"
         ).encode(),
         "formula_commune.xlsx": _formula_commune(),
+        "dimensions_bomb.xls": _patch_xls(_dimensions_bomb),
+        "sst_bomb.xls": _patch_xls(_sst_bomb),
+        "cyclic_directory.xls": _cyclic_directory(),
     }
 
 
