@@ -13,6 +13,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -91,7 +92,7 @@ class Rule:
 
         return _COMPARATORS[self.comparator](total(self.left) - total(self.right))
 
-    @property
+    @cached_property  # asked for every return a batch checks
     def codes(self) -> list[str]:
         """The indicator codes the rule names (numbers left out)."""
         return [t for t in (*self.left, *self.right) if not _is_number(t)]

@@ -45,7 +45,10 @@ class _Series:
         if index in self.by_index:
             self.drop(index)
         self.by_index[index] = value
-        insort(self.indexes, index)
+        if not self.indexes or index > self.indexes[-1]:
+            self.indexes.append(index)  # months mostly come in order
+        else:
+            insort(self.indexes, index)
         insort(self.ordered, value)
 
     def drop(self, index: int) -> None:
@@ -173,6 +176,7 @@ class Validator:
         # thousand spellings millions of times).
         self._texts: dict[str, float | NumberTextError | None] = {}
         self._integer = {i.code: i.is_integer for i in catalog.indicators}
+        self._stock = {i.code: i.is_stock for i in catalog.indicators}
 
     def check(self, ret: Return) -> Return:
         """Resolve commune, period and values; add every problem found. Returns ``ret``."""
@@ -180,8 +184,9 @@ class Validator:
         self._period(ret)
         self._values(ret)
         if not ret.refused:
-            self._rules(ret)
-            self._against_history(ret)
+            reported = ret.reported
+            self._rules(ret, reported)
+            self._against_history(ret, reported)
         return ret
 
     # -- identity
@@ -337,8 +342,8 @@ class Validator:
 
     # -- judgement
 
-    def _rules(self, ret: Return) -> None:
-        values = ret.reported
+    def _rules(self, ret: Return, values: dict[str, float] | None = None) -> None:
+        values = ret.reported if values is None else values
         for rule in self.catalog.rules:
             if rule.holds(values) is False:
                 ret.problem(
@@ -348,18 +353,21 @@ class Validator:
                     indicator=rule.left[0],
                 )
 
-    def _against_history(self, ret: Return) -> None:
+    def _against_history(self, ret: Return, reported: dict[str, float] | None = None) -> None:
         assert ret.commune and ret.period
         series_of = self.history.series_of(ret.commune)
+        if not series_of:
+            return  # nothing known of this commune yet
         index = ret.period.index
-        for code, number in ret.reported.items():
+        stock = self._stock
+        for code, number in (ret.reported if reported is None else reported).items():
             one = series_of.get(code)
             if one is None:
                 continue  # no earlier value of this indicator: nothing to compare with
-            indicator = self.catalog.indicator_by_code[code]
-            if indicator.is_stock:
+            if stock[code]:
                 earlier = one.before(index)
                 if earlier and number < earlier[1] - 1e-9:
+                    indicator = self.catalog.indicator_by_code[code]
                     ret.problem(
                         "warning",
                         "stock-decreased",
@@ -369,6 +377,8 @@ class Validator:
                         cell=ret.values[code].cell,
                         indicator=code,
                     )
+            if len(one.ordered) < OUTLIER_MIN_HISTORY:
+                continue
             count, median = one.median_without(index)
             if (
                 count >= OUTLIER_MIN_HISTORY
@@ -376,6 +386,7 @@ class Validator:
                 and median > 0
                 and number > OUTLIER_FACTOR * median
             ):
+                indicator = self.catalog.indicator_by_code[code]
                 ret.problem(
                     "warning",
                     "outlier",

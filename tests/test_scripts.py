@@ -339,8 +339,9 @@ def test_dry_run_on_a_new_store_creates_no_file(run_ncctd, tmp_path: Path, sampl
     # it reported what the real run does
     assert json.loads(done.stdout) == clean["report"]
     # NCCTD_DB and the default path too
-    done = run_ncctd("ingest", "--dry-run", samples_dir, cwd=work)
-    done = run_ncctd("ingest", "--dry-run", samples_dir, cwd=work, env={"NCCTD_DB": str(db)})
+    for env in (None, {"NCCTD_DB": str(db)}):
+        done = run_ncctd("ingest", "--dry-run", samples_dir, cwd=work, env=env)
+        assert done.returncode == 1 and "negative-value" in done.stdout
     assert list(work.iterdir()) == []
 
 
