@@ -138,7 +138,9 @@ class Ingestor:
         sources: list[Path | tuple[bytes, str]] = []
         for path in paths:
             if str(path) == "-":
-                sources.append((sys.stdin.buffer.read(), "<stdin>"))
+                # one byte past the limit is enough for the reader to refuse it (file-too-large)
+                limit = self.options.read.limits.max_file_bytes
+                sources.append((sys.stdin.buffer.read(limit + 1), "<stdin>"))
                 continue
             for file, readable in iter_paths([Path(path)]):
                 if readable:

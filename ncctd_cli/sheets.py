@@ -17,7 +17,6 @@ import hashlib
 import io
 import itertools
 import os
-import re
 import sys
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -437,14 +436,11 @@ def _read_csv_fast(
     file has millions of rows). The lines go to one C reader; its rows come back a block at a
     time, and the cells of a column that repeats (communes, months, indicators) share one
     string. ``None`` when that loop must run instead: a quoted cell spanning lines, lines
-    ending in a lone CR, a row too wide, a CSV the reader refuses (the loop says where)."""
+    ending in a lone CR, a row too wide, a cell of spaces only (rare: the loop blanks it),
+    a CSV the reader refuses (the loop says where)."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
     lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
-    # A cell of spaces only starts with a space right after a delimiter, a line break, a
-    # quote, or at the very start; without one anywhere, "" is the only blank cell.
-    d = re.escape(delimiter)
-    spaces = bool(text[:1].isspace() or re.search(f'[{d}\\n"][^\\S\\r\\n{d}]', text))
     reader = csv.reader(itertools.chain.from_iterable(_line_blocks(text)), delimiter=delimiter)
     rows: list[list[Cell]] = []
     shared: list[dict[str, str | None] | None] = []  # per column: one string per spelling
@@ -454,26 +450,33 @@ def _read_csv_fast(
             narrow, wide = min(map(len, block)), max(map(len, block))
             if wide > max_columns:
                 return None
-            if spaces or narrow != wide:  # rare: cell by cell
+            if narrow != wide:  # rows of different widths (blank lines): cell by cell
                 for record in block:
                     cells: list[Cell] = [v if v.strip() else None for v in record]
                     blanks = blanks or all(v is None for v in cells)
                     rows.append(cells)
                 continue
             while len(shared) < wide:
-                shared.append({"": None})
+                shared.append({})
             columns: list[Sequence[Cell]] = list(zip(*block, strict=True))
             for c, column in enumerate(columns):
                 seen = shared[c]
                 if seen is None:
+                    if any(map(str.isspace, column)):  # type: ignore[arg-type]
+                        return None
                     if "" in column:
                         columns[c] = [v or None for v in column]
+                        blanks = True
                     continue
+                known = len(seen)
                 columns[c] = list(map(seen.setdefault, column, column))  # type: ignore[arg-type]
+                if len(seen) > known and any(k.isspace() for k in list(seen)[known:]):
+                    return None
+                if "" in seen and "" in column:
+                    columns[c] = [v or None for v in columns[c]]  # an empty cell is None
+                    blanks = True
                 if len(seen) > 4096 and len(seen) > len(rows) // 4:
                     shared[c] = None  # a column of (nearly) all different values
-            if any(None in column for column in columns):
-                blanks = True
             rows.extend(map(list, zip(*columns, strict=True)))
     except csv.Error:
         return None

@@ -359,6 +359,18 @@ def test_problems_file_has_no_live_formula(tmp_path: Path) -> None:
     assert not [f for f in fields if _dangerous(f)]
 
 
+def test_a_hostile_file_name_is_neutralised_in_csv_outputs(run_ncctd, tmp_path: Path) -> None:
+    """A return named «=1+1.xlsx» is stored under that name (a label, never a path) and every
+    CSV that shows it escapes it."""
+    shutil.copy(GOOD, tmp_path / "=1+1.xlsx")
+    assert run_ncctd("--db", "kho.sqlite", "ingest", "=1+1.xlsx").returncode == 0
+    status = run_ncctd("--db", "kho.sqlite", "status", "--period", "2024-01", "--format", "csv")
+    assert status.returncode == 0, status.stderr
+    fields = [f for row in csv.reader(io.StringIO(status.stdout)) for f in row]
+    assert "'=1+1.xlsx" in fields
+    assert not [f for f in fields if _dangerous(f)]
+
+
 # ------------------------------------------------------------------ paths
 
 
