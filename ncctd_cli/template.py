@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog, Commune, Indicator
 from .status import deadline
+from .render import safe_cell
 from .vietnamese import Period, fold, strip_commune_prefix
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def build_workbook(catalog: Catalog, commune: Commune, period: Period) -> Workbo
 
     def merged(row: int, first: int, last: int, text: str, style: Font, align: Alignment) -> None:
         ws.merge_cells(start_row=row, start_column=first, end_row=row, end_column=last)
-        cell = ws.cell(row=row, column=first, value=text)
+        cell = ws.cell(row=row, column=first, value=safe_cell(text))
         cell.font = style
         cell.alignment = align
 
@@ -181,7 +182,7 @@ def build_workbook(catalog: Catalog, commune: Commune, period: Period) -> Workbo
     def labelled(row: int, label: str, value: str) -> None:
         ws.cell(row=row, column=COL_CODE, value=label).font = font(12, bold=True)
         ws.merge_cells(start_row=row, start_column=COL_LABEL, end_row=row, end_column=COL_NOTE)
-        cell = ws.cell(row=row, column=COL_LABEL, value=value)
+        cell = ws.cell(row=row, column=COL_LABEL, value=safe_cell(value))
         cell.font = font(12)
         cell.alignment = left
 
@@ -217,7 +218,7 @@ def build_workbook(catalog: Catalog, commune: Commune, period: Period) -> Workbo
         if group.title:
             row += 1
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=len(HEADERS))
-            cell = ws.cell(row=row, column=1, value=f"{group.number}. {group.title}")
+            cell = ws.cell(row=row, column=1, value=safe_cell(f"{group.number}. {group.title}"))
             cell.font = font(12, bold=True)
             cell.alignment = left
             cell.fill = group_fill
@@ -235,7 +236,7 @@ def build_workbook(catalog: Catalog, commune: Commune, period: Period) -> Workbo
                 COL_NOTE: None,
             }
             for col, value in cells.items():
-                cell = ws.cell(row=row, column=col, value=value)
+                cell = ws.cell(row=row, column=col, value=safe_cell(value))
                 cell.border = box
                 cell.font = font(11)
                 cell.alignment = left if col in (COL_LABEL, COL_NOTE) else center
