@@ -8,11 +8,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from gettext import gettext
 
 import click
 
 from . import __version__
-from .commands.common import EXIT_STORE, global_options, tr
+from .commands.common import EXIT_STORE, global_options, help_option, tr
 
 COMMANDS = {
     "init": "init",
@@ -29,8 +30,71 @@ COMMANDS = {
 }
 
 
+# What `ncctd --help` lists for each command: the first sentence of its help (the rest of the
+# list is cut there anyway), here so that the list imports no command module and start-up
+# stays within 1.5× of `import click` (tests/test_benchmark_quick.py checks it matches).
+SUMMARIES: dict[str, tuple[str, str]] = {
+    "init": (
+        "Tạo kho dữ liệu, chép danh mục (chỉ tiêu, xã, quy tắc) từ thư mục DIR hoặc danh mục mặc định.",
+        "Create the store, copying the catalog (indicators, communes, rules) from DIR or the default.",
+    ),
+    "indicators": (
+        "Liệt kê các chỉ tiêu trong danh mục.",
+        "List the catalog's indicators.",
+    ),
+    "communes": (
+        "Liệt kê các xã, thị trấn trong danh mục.",
+        "List the catalog's communes.",
+    ),
+    "validate": (
+        "Kiểm tra báo cáo mà không lưu.",
+        "Check returns without storing them.",
+    ),
+    "ingest": (
+        "Nhận báo cáo: đọc tệp/thư mục (xlsx, xlsm, xls, ods, csv; «-» là CSV từ stdin), kiểm tra, lưu báo cáo hợp lệ.",
+        "Read files/folders of returns (xlsx, xlsm, xls, ods, csv; '-' for CSV on stdin), check them, store the valid ones.",
+    ),
+    "rollup": (
+        "Tổng hợp số liệu toàn huyện cho một khoảng tháng (cộng dồn chỉ tiêu luỹ kế; chỉ tiêu tồn lấy số mới nhất của mỗi xã), hoặc chia theo xã, tháng, quý, 6 tháng, năm.",
+        "Roll up the district's figures for a window of months (flows summed; stocks: each commune's latest value), or broken down by commune, month, quarter, half-year or year.",
+    ),
+    "status": (
+        "Tình hình nhận báo cáo: xã nào đã gửi, đúng hạn hay muộn, gửi lúc nào, tệp nào; xã nào chưa gửi.",
+        "Who has sent their return: on time or late, when, from which file; who has not.",
+    ),
+    "history": (
+        "Lịch sử một báo cáo: mọi bản đã nhận của một xã cho một tháng (cũ trước), lúc nhận, tệp, và các chỉ tiêu thay đổi giữa các bản.",
+        "Every version of one commune's return for one month (oldest first): when received, from which file, and the values that changed between versions.",
+    ),
+    "report": (
+        "Lập sổ Excel báo cáo tổng kết cho một năm (--year) hoặc một khoảng tháng (--from/--to): trang tổng hợp (kỳ này, kỳ trước cùng độ dài, tăng/giảm %, luỹ kế từ tháng đầu tiên có số liệu), theo xã, theo tháng, theo quý, biểu đồ, tình hình nộp báo cáo (đúng hạn / muộn / thiếu) và các cảnh báo còn tồn đọng.",
+        "Write the year-end report workbook for a year (--year) or a window (--from/--to): summary (this period, the previous period of equal length, change in %, cumulative since the first stored month), by commune, by month, by quarter, charts, completeness (on time / late / missing) and the warnings still open.",
+    ),
+    "narrative": (
+        "Viết đoạn văn báo cáo kết quả («Trong 3 năm qua, huyện đã tổ chức hơn 4.600 lượt …») từ số liệu đã lưu, theo thứ tự và lời văn của bài tổng kết của huyện.",
+        "Write the report paragraph («Trong 3 năm qua, huyện đã tổ chức hơn 4.600 lượt …») from the stored returns, in the order and wording of the district's article.",
+    ),
+    "template": (
+        "Tạo biểu mẫu báo cáo (xlsx) để gửi xã: đã ghi sẵn xã, kỳ báo cáo, mã, tên và đơn vị tính của mọi chỉ tiêu; chỉ ô «Số lượng» và «Ghi chú» được sửa; in vừa khổ A4.",
+        "Write blank return forms (xlsx) to send to the communes: commune, period, and every indicator's code, label and unit filled in; only the value and note cells can be edited; prints on A4.",
+    ),
+}
+
+
 class LazyGroup(click.Group):
     """Finds each command in ``ncctd_cli.commands.<module>`` when it is asked for."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if any(name not in SUMMARIES for name in COMMANDS):
+            super().format_commands(ctx, formatter)  # a command not summarised: the slow way
+            return
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.Command(name, help=tr(*SUMMARIES[name])).get_short_help_str(limit))
+            for name in COMMANDS
+        ]
+        with formatter.section(gettext("Commands")):
+            formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if self._find(name) is not None]
@@ -65,7 +129,10 @@ class LazyGroup(click.Group):
         "Example:\n\n  ncctd ingest returns/\n\n  ncctd rollup --from 2021-01 --to 2023-12",
     ),
 )
-@click.version_option(__version__, "--version", prog_name="ncctd")
+@click.version_option(
+    __version__, "--version", prog_name="ncctd", help=tr("Hiện phiên bản rồi thoát.", "Show the version and exit.")
+)
+@help_option
 @global_options
 def cli(**_: object) -> None:
     pass
@@ -73,12 +140,15 @@ def cli(**_: object) -> None:
 
 def main() -> None:
     """Console entry point: runs the command; store failures are exit code 3, never a traceback."""
-    from .store import StoreError
-
     try:
         cli.main(prog_name="ncctd", standalone_mode=True)
-    except StoreError as exc:  # raised outside a command's own handling
-        click.echo(f"ncctd: {exc}", err=True)
+    except Exception as exc:
+        # A StoreError can only come from an imported store module: `ncctd --help` does
+        # not import it (nor what it imports) just to name the exception.
+        store = sys.modules.get("ncctd_cli.store")
+        if store is None or not isinstance(exc, store.StoreError):
+            raise
+        click.echo(f"ncctd: {exc}", err=True)  # raised outside a command's own handling
         sys.exit(EXIT_STORE)
     except KeyboardInterrupt:
         click.echo(tr("ncctd: đã dừng.", "ncctd: interrupted."), err=True)

@@ -257,6 +257,9 @@ def _parse_wide(
 # ------------------------------------------------------------------ long
 
 
+_NOTHING = object()  # no cell is this
+
+
 def _parse_long(
     sheet: Sheet, h: int, headers: list[str], catalog: Catalog, decimal_point: bool
 ) -> list[Return]:
@@ -278,6 +281,9 @@ def _parse_long(
     communes: dict[str, tuple[bool, str]] = {}  # spelling → (a total row?, text)
     periods: dict[str, str] = {}
     indicators: dict[str, tuple[str, str | None]] = {}  # spelling → (text, code)
+    ret: Return | None = None
+    last_commune: Cell = _NOTHING
+    last_period: Cell = _NOTHING
     for r in range(h + 1, len(rows)):
         row = rows[r]
         if len(row) >= width:
@@ -287,39 +293,37 @@ def _parse_long(
             commune_raw, period_raw, named_raw, value_raw = (
                 row[c] if c < len(row) else None for c in (commune_col, period_col, indicator_col, value_col)
             )
-        if (
-            is_empty(commune_raw)
-            and is_empty(period_raw)
-            and is_empty(named_raw)
-            and is_empty(value_raw)
-            and all(is_empty(c) for c in row)
-        ):
-            continue
-        if type(commune_raw) is str:
-            known = communes.get(commune_raw)
-            if known is None:
-                known = communes[commune_raw] = (fold(commune_raw) in TOTAL_WORDS, _text(commune_raw))
-            if known[0]:
-                continue
-            commune_key = known[1]
-        else:
-            if isinstance(commune_raw, str) and fold(commune_raw) in TOTAL_WORDS:
-                continue
-            commune_key = _text(commune_raw)
-        if type(period_raw) is str:
-            period_key = periods.get(period_raw)
-            if period_key is None:
-                period_key = periods[period_raw] = _text(period_raw)
-        else:
-            period_key = _text(period_raw)
-        ret = by_key.get((commune_key, period_key))
-        if ret is None:
-            ret = Return(file=sheet.file, sheet=sheet.name, layout="long")
-            ret.commune_text = None if is_empty(commune_raw) else commune_raw
-            ret.commune_cell = sheet.ref(r, commune_col)
-            ret.period_text = None if is_empty(period_raw) else period_raw
-            ret.period_cell = sheet.ref(r, period_col)
-            by_key[(commune_key, period_key)] = ret
+        if not (type(commune_raw) is str and commune_raw.strip()) and all(is_empty(c) for c in row):
+            continue  # a row of nothing
+        if ret is None or commune_raw is not last_commune or period_raw is not last_period:
+            # a new (commune, period) spelling pair; the rows of one return usually come
+            # together, and the CSV reader shares the strings of repeated cells
+            if type(commune_raw) is str:
+                known = communes.get(commune_raw)
+                if known is None:
+                    known = communes[commune_raw] = (fold(commune_raw) in TOTAL_WORDS, _text(commune_raw))
+                if known[0]:
+                    continue
+                commune_key = known[1]
+            else:
+                if isinstance(commune_raw, str) and fold(commune_raw) in TOTAL_WORDS:
+                    continue
+                commune_key = _text(commune_raw)
+            if type(period_raw) is str:
+                period_key = periods.get(period_raw)
+                if period_key is None:
+                    period_key = periods[period_raw] = _text(period_raw)
+            else:
+                period_key = _text(period_raw)
+            ret = by_key.get((commune_key, period_key))
+            if ret is None:
+                ret = Return(file=sheet.file, sheet=sheet.name, layout="long")
+                ret.commune_text = None if is_empty(commune_raw) else commune_raw
+                ret.commune_cell = sheet.ref(r, commune_col)
+                ret.period_text = None if is_empty(period_raw) else period_raw
+                ret.period_cell = sheet.ref(r, period_col)
+                by_key[(commune_key, period_key)] = ret
+            last_commune, last_period = commune_raw, period_raw
         if type(named_raw) is str:
             found = indicators.get(named_raw)
             if found is None:

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog, Indicator
 from .vietnamese import Period, format_number, window_in_words
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: `ncctd --help` imports this module for its help text
+    from .catalog import Catalog, Indicator
     from .store import Store
 
 # ------------------------------------------------------------------ the rounding rule

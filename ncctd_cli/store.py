@@ -18,8 +18,9 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,20 +83,28 @@ def content_hash(values: dict[str, float]) -> str:
     return hashlib.sha256(_canonical_json(values).encode()).hexdigest()
 
 
-_JSON_KEYS: dict[str, str] = {}
+_JSON_PARTS: dict[tuple[str, float], str] = {}  # (code, value) → '"code": value'
 
 
 def _canonical_json(values: dict[str, float]) -> str:
     """``json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)``,
-    written out directly: a national file hashes 120,000 returns."""
+    written out directly, each (code, value) pair formatted once: a national file hashes
+    120,000 returns whose values repeat."""
     parts = []
-    for key, value in sorted(values.items()):
-        if type(value) is not float or value != value or value in (_INF, -_INF):
+    for pair in sorted(values.items()):
+        if type(pair[1]) is not float:  # 1 and 1.0 are one key, two texts
             return json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
-        quoted = _JSON_KEYS.get(key)
-        if quoted is None:
-            quoted = _JSON_KEYS[key] = json.dumps(key)
-        parts.append(f"{quoted}: {round(value, 9)!r}")
+        part = _JSON_PARTS.get(pair)
+        if part is None:
+            key, value = pair
+            if value != value or value in (_INF, -_INF):
+                return json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
+            part = f"{json.dumps(key)}: {round(value, 9)!r}"
+            if value != 0:  # 0.0 and -0.0 are one key, two texts
+                if len(_JSON_PARTS) > 200_000:
+                    _JSON_PARTS.clear()
+                _JSON_PARTS[pair] = part
+        parts.append(part)
     return "{" + ", ".join(parts) + "}"
 
 
@@ -135,6 +144,10 @@ class Store:
         self.path = path
         self.persistent = persistent  # False: an in-memory stand-in (no store yet, dry runs)
         self._catalog: Catalog | None = None
+        # A chunk of a batch being committed by a thread (see SaveBatch): the connection is
+        # that thread's until wait_for_writes() returns.
+        self._writer: threading.Thread | None = None
+        self._write_error: BaseException | None = None
 
     # ------------------------------------------------------------ opening
 
@@ -157,7 +170,9 @@ class Store:
                 raise StoreError(
                     f"Không ghi được vào kho dữ liệu {path}: tệp hoặc thư mục chứa nó chỉ cho đọc."
                 )
-            conn = sqlite3.connect(path, timeout=timeout, isolation_level=None)
+            # check_same_thread=False: a batch commits its chunks in a thread (one at a time,
+            # see SaveBatch and wait_for_writes), so that SQLite works while Python checks.
+            conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
             store = cls(conn, path, persistent=True)
             try:
                 conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
@@ -215,7 +230,33 @@ class Store:
         return store
 
     def close(self) -> None:
+        self.wait_for_writes(raise_errors=False)
         self.conn.close()
+
+    def wait_for_writes(self, *, raise_errors: bool = True) -> None:
+        """Wait for the chunk a batch is committing in the background; its failure is
+        raised here (a StoreError), once."""
+        writer = self._writer
+        if writer is not None:
+            writer.join()
+            self._writer = None
+        error, self._write_error = self._write_error, None
+        if error is not None and raise_errors:
+            raise error
+
+    def _write_in_background(self, work: Callable[[], None]) -> None:
+        self.wait_for_writes()
+
+        def run() -> None:
+            try:
+                work()
+            except BaseException as exc:
+                self._write_error = (
+                    StoreError(describe_sqlite_error(exc, self.path)) if isinstance(exc, sqlite3.Error) else exc
+                )
+
+        self._writer = threading.Thread(target=run, name="ncctd-commit", daemon=True)
+        self._writer.start()
 
     def __enter__(self) -> Store:
         return self
@@ -356,6 +397,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE … COMMIT (or ROLLBACK on any error); nests as a savepoint."""
+        self.wait_for_writes()
         if self.conn.in_transaction:
             name = f"sp{id(object())}"
             self.conn.execute(f"SAVEPOINT {name}")
@@ -453,6 +495,7 @@ class Store:
 
     def history_loader_many(self, communes: list[str]) -> dict[str, dict[int, dict[str, float]]]:
         """:meth:`history_loader` for many communes, a few hundred per query."""
+        self.wait_for_writes()
         found: dict[str, dict[int, dict[str, float]]] = {c: {} for c in communes}
         indexes: dict[str, int] = {}
         for start in range(0, len(communes), 500):
@@ -471,6 +514,7 @@ class Store:
     def current_versions(self, period: str) -> dict[str, tuple[int, int, str]]:
         """The current version of every commune's return for one month:
         ``{commune: (id, version, content_hash)}``."""
+        self.wait_for_writes()
         return {
             commune: (rid, version, digest)
             for commune, rid, version, digest in self.conn.execute(
@@ -482,6 +526,7 @@ class Store:
 
     def current_versions_of(self, period: str, communes: list[str]) -> dict[str, tuple[int, int, str]]:
         """:meth:`current_versions` of some communes only."""
+        self.wait_for_writes()
         found: dict[str, tuple[int, int, str]] = {}
         for start in range(0, len(communes), 500):
             chunk = communes[start : start + 500]
@@ -496,6 +541,7 @@ class Store:
 
     def history_loader(self, commune: str) -> dict[int, dict[str, float]]:
         """All current values of one commune, by month: what the validator compares with."""
+        self.wait_for_writes()
         found: dict[int, dict[str, float]] = {}
         for period, indicator, value in self.conn.execute(
             "SELECT period, indicator, value FROM facts WHERE commune = ?", (commune,)
@@ -627,6 +673,7 @@ class SaveBatch:
         self._known: dict[str, dict[str, Current]] = {}  # period → commune → current
         self._seen: int | None = None  # data_version when _known was read
         self._recheck = False  # some queued return was decided on what is now stale
+        self._values_json: str | None = None
         self._queue: list[_Queued] = []
         self._queued_values = 0
         self._clock = (0, "")
@@ -645,6 +692,7 @@ class SaveBatch:
         return self._clock[1]
 
     def _data_version(self) -> int:
+        self.store.wait_for_writes()
         return int(self.store.conn.execute("PRAGMA data_version").fetchone()[0])
 
     def _current(self, period: str) -> dict[str, Current]:
@@ -661,10 +709,11 @@ class SaveBatch:
                 raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
         return known
 
-    def save(self, ret: Return) -> str:
-        """Decide a return's status and queue it (``stored``/``replaced``) for writing."""
+    def save(self, ret: Return, values: dict[str, float] | None = None) -> str:
+        """Decide a return's status and queue it (``stored``/``replaced``) for writing.
+        ``values``: its ``reported`` values, if already at hand."""
         assert ret.commune and ret.period and not ret.refused
-        values = ret.reported
+        values = ret.reported if values is None else values
         digest = content_hash(values)
         period = str(ret.period)
         known = self._current(period)
@@ -678,23 +727,71 @@ class SaveBatch:
             )
             self._queued_values += len(values)
             if self._queued_values >= BATCH_VALUES or len(self._queue) >= BATCH_RETURNS:
-                self.flush()  # may correct the status of a queued return
+                self.flush(wait=False)  # may correct the status of a queued return
         return ret.status
 
-    def flush(self) -> None:
-        """Write the queued returns in one transaction."""
+    def flush(self, *, wait: bool = True) -> None:
+        """Write the queued returns in one transaction. ``wait=False`` (a store of its own
+        transaction, on disk): the chunk's last statement (copying its values to ``facts``)
+        and the commit run in a thread while the caller goes on; the store's next use waits
+        for them (:meth:`Store.wait_for_writes`)."""
         queue, self._queue, self._queued_values = self._queue, [], 0
-        if not queue:
-            return
-        try:
-            with self.store.transaction() as c:
-                self._write(c, queue)
-                # our own commits do not change data_version; others' do
-                self._seen = self._data_version()
-        except sqlite3.Error as exc:
-            raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
+        store = self.store
+        if queue and (wait or not store.persistent or store.conn.in_transaction):
+            try:
+                with store.transaction() as c:
+                    written = self._write(c, queue)
+                    if written:
+                        _copy_facts(c, *written)
+                    # our own commits do not change data_version; others' do
+                    self._seen = self._data_version()
+            except sqlite3.Error as exc:
+                raise StoreError(describe_sqlite_error(exc, store.path)) from exc
+        elif queue:
+            c = store.conn
+            store.wait_for_writes()
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(describe_sqlite_error(exc, store.path)) from exc
+            as_json = _json_floats_exact(c)
+            try:
+                written = self._write(c, queue, as_json)
+            except BaseException as exc:
+                c.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(describe_sqlite_error(exc, store.path)) from exc
+                raise
 
-    def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> None:
+            values_json, self._values_json = self._values_json, None
+
+            def finish() -> None:
+                try:
+                    if values_json is not None:
+                        c.execute(
+                            "INSERT INTO return_values SELECT json_extract(value, '$[0]'), "
+                            "json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+                            "json_extract(value, '$[3]') FROM json_each(?)",
+                            (values_json,),
+                        )
+                    if written:
+                        _copy_facts(c, *written)
+                    c.execute("COMMIT")
+                except BaseException:
+                    if c.in_transaction:
+                        c.execute("ROLLBACK")
+                    raise
+                self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
+
+            store._write_in_background(finish)
+        if wait:
+            store.wait_for_writes()
+
+    def _write(
+        self, c: sqlite3.Connection, queue: list[_Queued], as_json: bool = False
+    ) -> tuple[int, int] | None:
+        """Everything of a chunk but its facts (and, ``as_json``, its values, left in
+        ``_values_json``): returns the range of the ids written."""
         current: dict[tuple[str, str], Current | None] = {}
         if self._data_version() == self._seen and not self._recheck:
             for item in queue:  # the store is as it was when the returns were decided
@@ -750,7 +847,7 @@ class SaveBatch:
                 else:
                     known[commune] = now
         if not rows:
-            return
+            return None
         c.executemany("UPDATE returns SET is_current = 0 WHERE id = ?", retire)
         c.executemany("DELETE FROM facts WHERE period = ? AND commune = ?", forget)
         c.executemany(
@@ -758,22 +855,16 @@ class SaveBatch:
             "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        c.executemany(
-            "INSERT INTO return_values VALUES (?,?,?,?)",
-            [
-                (item.id, code, v, cells[code].cell)
-                for item in written
-                for cells in (item.ret.values,)
-                for code, v in item.values.items()
-            ],
-        )
-        # the current values, copied inside SQLite rather than sent a second time
-        c.execute(
-            "INSERT INTO facts SELECT r.period, r.commune, v.indicator, v.value "
-            "FROM returns r JOIN return_values v ON v.return_id = r.id "
-            "WHERE r.id BETWEEN ? AND ? AND r.is_current = 1 ORDER BY 1, 2, 3",
-            (first_id, next_id - 1),
-        )
+        values = [
+            (item.id, code, v, cells[code].cell)
+            for item in written
+            for cells in (item.ret.values,)
+            for code, v in item.values.items()
+        ]
+        if as_json:  # one statement, run by the committing thread: see flush()
+            self._values_json = json.dumps(values)
+        else:
+            c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", values)
         c.executemany(
             "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
@@ -783,6 +874,47 @@ class SaveBatch:
                 for p in item.ret.problems
             ],
         )
+        return first_id, next_id - 1
+
+
+_FLOATS_EXACT: bool | None = None
+
+
+def _json_floats_exact(c: sqlite3.Connection) -> bool:
+    """Whether this SQLite has JSON functions and reads JSON numbers back as exactly the
+    floats Python wrote (checked once, on awkward values): then a chunk's values travel as
+    one JSON text, read by a single statement while Python goes on (a statement per row
+    would need Python for each row)."""
+    global _FLOATS_EXACT
+    if _FLOATS_EXACT is None:
+        import random
+
+        rng = random.Random(7)
+        floats = [0.1, 0.2, 0.3, 0.1 + 0.2, 1 / 3, 2 / 3, 1e-7, 123456.789, 5e-324, 2.2250738585072014e-308,
+                  1.7976931348623157e308, 9007199254740993.0, 0.5, 1e22, 1e23, 4.35, 0.015, -0.0]
+        floats += [round(rng.uniform(0, 10_000), rng.randint(0, 6)) for _ in range(2000)]
+        floats += [rng.uniform(0, 1) * 10 ** rng.randint(-20, 20) for _ in range(2000)]
+        try:
+            rows = json.dumps([[f] for f in floats])  # as the values travel: rows of a list
+            back = [v for (v,) in c.execute("SELECT json_extract(value, '$[0]') FROM json_each(?)", (rows,))]
+            _FLOATS_EXACT = len(back) == len(floats) and all(
+                type(b) is float and (b == f or f == 0 == b) and (f == 0 or str(b) == str(f))
+                for b, f in zip(back, floats, strict=True)
+            )
+        except sqlite3.Error:
+            _FLOATS_EXACT = False
+    return _FLOATS_EXACT
+
+
+def _copy_facts(c: sqlite3.Connection, first_id: int, last_id: int) -> None:
+    """The current values of the returns written as ids first..last, copied into ``facts``
+    inside SQLite rather than sent a second time (one statement: no Python while it runs)."""
+    c.execute(
+        "INSERT INTO facts SELECT r.period, r.commune, v.indicator, v.value "
+        "FROM returns r JOIN return_values v ON v.return_id = r.id "
+        "WHERE r.id BETWEEN ? AND ? AND r.is_current = 1 ORDER BY 1, 2, 3",
+        (first_id, last_id),
+    )
 
 
 def _decide(ret: Return, period: str, current: Current | None, digest: str, replace: bool) -> str:

@@ -27,6 +27,7 @@ class _Unread:
 
 
 _UNREAD = _Unread()
+_UNREAD_PERIOD = Period(1900, 1)  # a month no cache holds: "not read yet"
 
 
 class _Series:
@@ -130,20 +131,28 @@ class History:
         self.of(commune)
         return self._series[commune]
 
-    def add(self, ret: Return) -> None:
+    def add(self, ret: Return, values: dict[str, float] | None = None) -> None:
+        """Count an accepted return in (``values``: its ``reported``, if already at hand)."""
         if ret.commune and ret.period:
             months = self.of(ret.commune)
             series = self._series[ret.commune]
             index = ret.period.index
             for code in months.get(index, {}):
                 series[code].drop(index)
-            values = ret.reported
+            values = ret.reported if values is None else values
             months[index] = values
             for code, value in values.items():
                 one = series.get(code)
                 if one is None:
                     one = series[code] = _Series()
-                one.put(index, value)
+                # _Series.put, inlined for a month not there yet (a batch adds millions)
+                indexes = one.indexes
+                if not indexes or index > indexes[-1]:
+                    one.by_index[index] = value
+                    indexes.append(index)
+                    insort(one.ordered, value)
+                else:
+                    one.put(index, value)
 
     def previous(self, commune: str, period: Period, indicator: str) -> tuple[Period, float] | None:
         """The latest value of an indicator reported before ``period``."""
@@ -177,6 +186,8 @@ class Validator:
         self._texts: dict[str, float | NumberTextError | None] = {}
         self._integer = {i.code: i.is_integer for i in catalog.indicators}
         self._stock = {i.code: i.is_stock for i in catalog.indicators}
+        self._communes: dict[str, str | None] = {}
+        self._periods: dict[str, Period | None] = {}
 
     def check(self, ret: Return) -> Return:
         """Resolve commune, period and values; add every problem found. Returns ``ret``."""
@@ -185,6 +196,13 @@ class Validator:
         self._values(ret)
         if not ret.refused:
             reported = ret.reported
+            if not reported:
+                ret.problem(
+                    "error",
+                    "no-values",
+                    "Báo cáo không có số liệu nào (mọi ô giá trị đều để trống).",
+                )
+                return ret
             self._rules(ret, reported)
             self._against_history(ret, reported)
         return ret
@@ -200,7 +218,13 @@ class Validator:
                 cell=ret.commune_cell,
             )
             return
-        code = self.catalog.commune(ret.commune_text)
+        text = ret.commune_text
+        if type(text) is str:  # each spelling is looked up once
+            code = self._communes.get(text, "")
+            if code == "":
+                code = self._communes[text] = self.catalog.commune(text)
+        else:
+            code = self.catalog.commune(text)
         if code is None:
             text = str(ret.commune_text)
             hints = self.catalog.suggest_communes(text)
@@ -223,7 +247,13 @@ class Validator:
                 cell=ret.period_cell,
             )
             return
-        period = parse_period(ret.period_text)
+        text = ret.period_text
+        if type(text) is str:  # each spelling is read once
+            period = self._periods.get(text, _UNREAD_PERIOD)
+            if period is _UNREAD_PERIOD:
+                period = self._periods[text] = parse_period(text)
+        else:
+            period = parse_period(text)
         if period is None:
             ret.problem(
                 "error",
@@ -285,12 +315,6 @@ class Validator:
                 )
                 continue
             value.value = float(round(number)) if indicator.is_integer else number
-        if not ret.refused and not ret.reported:
-            ret.problem(
-                "error",
-                "no-values",
-                "Báo cáo không có số liệu nào (mọi ô giá trị đều để trống).",
-            )
 
     def _number(self, ret: Return, raw: object, cell: str | None, code: str) -> float | None:
         if raw is None:

@@ -175,9 +175,16 @@ def ncctd_command(name: str, help_vi: str, help_en: str, **kwargs: Any) -> Calla
             help=tr(help_vi, help_en),
             context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
             **kwargs,
-        )(global_options(func))
+        )(help_option(global_options(func)))
 
     return decorate
+
+
+def help_option(func: F) -> F:
+    """``-h/--help`` with its line in the user's language."""
+    return click.help_option(
+        "-h", "--help", help=tr("Hiện hướng dẫn này rồi thoát.", "Show this message and exit.")
+    )(func)
 
 
 # ------------------------------------------------------------------ periods

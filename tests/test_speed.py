@@ -1,0 +1,349 @@
+"""The fast paths give exactly what the plain ones give.
+
+Each optimisation of issue 7 (docs/speed.md) kept a plain reference to compare with: the
+CSV read in one C loop against the record-by-record loop; the sorted history against
+``statistics.median`` over every month; the hand-written canonical JSON against
+``json.dumps``; the batched save against one ``Store.save`` per return; the roll-up's
+``MAX()`` query against a window computed in Python; parallel reading against reading here;
+the command list of ``ncctd --help`` against each command's own help.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+import statistics
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ncctd_cli import sheets
+from ncctd_cli.catalog import default_catalog
+from ncctd_cli.ingest import IngestOptions, Ingestor
+from ncctd_cli.model import Return, Value
+from ncctd_cli.rollup import rollup
+from ncctd_cli.store import Store, StoreError, content_hash
+from ncctd_cli.validate import History, _Series
+from ncctd_cli.vietnamese import Period
+
+CATALOG = default_catalog()
+
+# ------------------------------------------------------------------ CSV
+
+
+def _read_both(data: bytes, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object]:
+    def shape(source: sheets.SourceFile) -> object:
+        return (
+            [p.code for p in source.problems],
+            [(s.rows, [s.ref(r, 0) for r in range(len(s.rows))]) for s in source.sheets],
+        )
+
+    fast = shape(sheets.read_bytes(data, "x.csv"))
+    with monkeypatch.context() as m:
+        m.setattr(sheets, "_read_csv_fast", lambda *_: None)
+        plain = shape(sheets.read_bytes(data, "x.csv"))
+    return fast, plain
+
+
+CELL = st.one_of(
+    st.sampled_from(["", " ", "  ", "\u00a0", "Nậm Có", "1.700", "12,5", "-", "a;b", "x\ty"]),
+    st.text(alphabet='ab ,;"\t\r\n1', max_size=6),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(st.lists(CELL, min_size=1, max_size=5), min_size=1, max_size=12),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    newline=st.sampled_from(["\n", "\r\n"]),
+    quote_all=st.booleans(),
+)
+def test_csv_fast_path_is_the_record_loop(
+    monkeypatch: pytest.MonkeyPatch, rows: list[list[str]], delimiter: str, newline: str, quote_all: bool
+) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(
+        buffer, delimiter=delimiter, lineterminator=newline,
+        quoting=csv.QUOTE_ALL if quote_all else csv.QUOTE_MINIMAL,
+    )
+    writer.writerow(["commune", "period", "indicator", "value"])
+    writer.writerows(rows)
+    data = buffer.getvalue().encode("utf-8")
+    fast, plain = _read_both(data, monkeypatch)
+    assert fast == plain
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a,b\n1,2\n\n3,4\n",  # a blank line
+        "a,b\n1,2\n,\n3,4\n",  # a row of empty cells
+        "a,b\n 1,\n",  # a cell of spaces
+        'a,b\n"x\ny",2\n3,4\n',  # a cell spanning lines
+        "a,b\r1,2\r",  # old Mac line ends
+        "a,b\n1,2",  # no final line break
+        "a;b\n1;\n;2\n",
+        "\ufeffa,b\n1,2\n",
+    ],
+)
+def test_csv_fast_path_edge_cases(monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    fast, plain = _read_both(text.encode("utf-8"), monkeypatch)
+    assert fast == plain
+
+
+def test_csv_fast_path_shares_repeated_cells() -> None:
+    body = "".join(f"Nậm Có,2024-01,workdays,{n}\n" for n in range(5000))
+    source = sheets.read_bytes(("commune,period,indicator,value\n" + body).encode(), "x.csv")
+    rows = source.sheets[0].rows
+    assert rows[1][0] is rows[2][0] and rows[1][2] is rows[4000][2]
+    assert source.sheets[0].ref(4000, 3) == "D4001"
+
+
+# ------------------------------------------------------------------ history
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    months=st.dictionaries(
+        st.integers(0, 40), st.sampled_from([0.0, 1.0, 2.5, 3.0, 10.0, 7.25, 1e6]), max_size=25
+    ),
+    asked=st.integers(0, 41),
+    replaced=st.lists(st.tuples(st.integers(0, 40), st.sampled_from([0.0, 4.0, 9.5])), max_size=5),
+)
+def test_series_median_and_previous(months: dict[int, float], asked: int, replaced: list[tuple[int, float]]) -> None:
+    one = _Series()
+    plain: dict[int, float] = {}
+    for index, value in [*months.items(), *replaced]:
+        one.put(index, value)
+        plain[index] = value
+    others = [v for i, v in plain.items() if i != asked]
+    count, median = one.median_without(asked)
+    assert count == len(others)
+    assert median == (statistics.median(others) if others else None)
+    earlier = [i for i in plain if i < asked]
+    assert one.before(asked) == ((max(earlier), plain[max(earlier)]) if earlier else None)
+
+
+def test_history_add_replaces_a_month() -> None:
+    history = History()
+    ret = Return("f", None, "form", commune="04462", period=Period(2024, 1))
+    ret.values = {"workdays": Value("workdays", 5.0, "E1", 5.0), "trees_planted": Value("trees_planted", 2.0, "E2", 2.0)}
+    history.add(ret)
+    ret.values = {"workdays": Value("workdays", 7.0, "E1", 7.0)}
+    history.add(ret)
+    assert history.of("04462") == {Period(2024, 1).index: {"workdays": 7.0}}
+    assert history.series("04462", Period(2024, 2), "workdays") == [7.0]
+    assert history.series("04462", Period(2024, 2), "trees_planted") == []
+
+
+# ------------------------------------------------------------------ canonical JSON
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-5, 5), st.just(-0.0)),
+        max_size=30,
+    )
+)
+def test_content_hash_is_the_json_one(values: dict[str, float]) -> None:
+    import hashlib
+
+    canonical = json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
+    assert content_hash(values) == hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ batched saving
+
+
+def _ret(commune: str, month: int, **values: float) -> Return:
+    ret = Return("f.csv", None, "long", commune=commune, period=Period(2024, month))
+    ret.values = {k: Value(k, v, "D2", v) for k, v in values.items()}
+    return ret
+
+
+def _story(replace: bool) -> list[Return]:
+    return [
+        _ret("04462", 1, workdays=1.0),
+        _ret("04462", 1, workdays=1.0),  # the same again: unchanged
+        _ret("04462", 1, workdays=2.0),  # other values: rejected, or replaced
+        _ret("04459", 1, workdays=3.0),
+        _ret("04462", 1, workdays=4.0),  # replaced twice in one chunk
+        _ret("04462", 2, workdays=5.0),
+        _ret("04462", 1, workdays=1.0),  # back to the first values
+    ]
+
+
+def _dump(store: Store) -> list[tuple]:
+    c = store.conn
+    return [
+        *c.execute("SELECT commune, period, version, content_hash, is_current, file FROM returns ORDER BY id"),
+        *c.execute("SELECT * FROM facts ORDER BY 1, 2, 3"),
+        *c.execute("SELECT return_id, indicator, value, cell FROM return_values ORDER BY 1, 2"),
+        *c.execute("SELECT return_id, code FROM problems ORDER BY 1, 2"),
+    ]
+
+
+@pytest.mark.parametrize("replace", [False, True])
+@pytest.mark.parametrize("chunk", [1, 2, 100])
+def test_batch_is_one_save_per_return(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replace: bool, chunk: int
+) -> None:
+    import ncctd_cli.store as store_module
+
+    monkeypatch.setattr(store_module, "BATCH_RETURNS", chunk)
+    plain = Store.open(tmp_path / "plain.sqlite")
+    plain_statuses = [plain.save(r, replace=replace, received_at="t") for r in _story(replace)]
+    batched = Store.open(tmp_path / "batched.sqlite")
+    rets = _story(replace)
+    with batched.batch(replace=replace, received_at="t") as batch:
+        for r in rets:
+            batch.save(r)
+    assert [r.status for r in rets] == plain_statuses
+    assert _dump(batched) == _dump(plain)
+
+
+def test_batch_defers_to_another_writer(tmp_path: Path) -> None:
+    """Decided against what the store held, written after another process stored the same
+    commune's month: the statuses are corrected, nothing of the other's is overwritten."""
+    db = tmp_path / "s.sqlite"
+    ours, theirs = Store.open(db), Store.open(db)
+    batch = ours.batch()
+    first, second = _ret("04462", 1, workdays=1.0), _ret("04459", 1, workdays=2.0)
+    assert batch.save(first) == "stored" and batch.save(second) == "stored"
+    assert theirs.save(_ret("04462", 1, workdays=9.0)) == "stored"
+    assert theirs.save(_ret("04459", 1, workdays=2.0)) == "stored"
+    batch.flush()
+    assert first.status == "rejected" and [p.code for p in first.problems] == ["already-stored"]
+    assert second.status == "unchanged"
+    assert ours.conn.execute("SELECT commune, value FROM facts ORDER BY 1").fetchall() == [
+        ("04459", 2.0),
+        ("04462", 9.0),
+    ]
+
+
+def test_batch_store_errors_are_store_errors(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s.sqlite")
+    batch = store.batch()
+    batch.save(_ret("04462", 1, workdays=1.0))
+    store.conn.execute("DROP TABLE problems")  # the write fails inside the transaction
+    with pytest.raises(StoreError):
+        batch.flush()
+    assert store.conn.execute("SELECT COUNT(*) FROM returns").fetchone() == (0,)
+
+
+# ------------------------------------------------------------------ roll-up
+
+
+def test_rollup_stocks_take_each_communes_latest_month(tmp_path: Path) -> None:
+    rng = random.Random(3)
+    store = Store.open(tmp_path / "s.sqlite")
+    stocks = [i.code for i in CATALOG.indicators if i.is_stock]
+    facts = {}
+    with store.batch() as batch:
+        for commune in CATALOG.communes:
+            for month in rng.sample(range(1, 13), 7):
+                values = {code: float(rng.randint(0, 50)) for code in stocks if rng.random() < 0.8}
+                values["workdays"] = float(rng.randint(0, 9))
+                batch.save(_ret(commune.code, month, **values))
+                facts[(commune.code, month)] = values
+    for by in ("district", "commune", "month", "quarter", "half", "year"):
+        for first, last in ((1, 12), (2, 7), (5, 5)):
+            result = rollup(store, Period(2024, first), Period(2024, last), by=by)
+            for row in result.rows:
+                for code in [*stocks, "workdays"]:
+                    expected = 0.0
+                    seen = False
+                    for commune in CATALOG.communes:
+                        if by == "commune" and commune.code != row.key:
+                            continue
+                        months = sorted(
+                            m for (c, m), v in facts.items()
+                            if c == commune.code and first <= m <= last and code in v
+                            and (by in ("district", "commune") or _bucket(m, by) == row.key)
+                        )
+                        if not months:
+                            continue
+                        seen = True
+                        if code == "workdays":
+                            expected += sum(facts[(commune.code, m)][code] for m in months)
+                        else:
+                            expected += facts[(commune.code, months[-1])][code]
+                    assert row.values[code] == (round(expected) if seen else None), (by, first, last, row.key, code)
+
+
+def _bucket(month: int, by: str) -> str:
+    if by == "month":
+        return f"2024-{month:02d}"
+    if by == "quarter":
+        return f"2024-Q{(month + 2) // 3}"
+    if by == "half":
+        return f"2024-H{1 if month <= 6 else 2}"
+    return "2024"
+
+
+# ------------------------------------------------------------------ parallel reading
+
+
+def test_parallel_reading_is_reading_here(tmp_path: Path, samples_dir: Path) -> None:
+    files = sorted(samples_dir.iterdir()) * 2  # 86 files: the same returns again are unchanged
+    reports = []
+    for workers in (1, 2):
+        store = Store.open(tmp_path / f"w{workers}.sqlite")
+        report = Ingestor(store, IngestOptions(workers=workers, received_at="t")).run(files)
+        reports.append(json.dumps(report.to_json(), sort_keys=True))
+        store.close()
+    assert reports[0] == reports[1]
+    assert json.loads(reports[0])["summary"]["unchanged"] == 41
+    dumps = []
+    for workers in (1, 2):
+        conn = sqlite3.connect(tmp_path / f"w{workers}.sqlite")
+        dumps.append(conn.execute("SELECT * FROM facts ORDER BY 1, 2, 3").fetchall())
+        conn.close()
+    assert dumps[0] == dumps[1]
+
+
+# ------------------------------------------------------------------ ncctd --help
+
+
+HELP_CHECK = """
+import click, json
+from ncctd_cli import cli as cli_module
+from ncctd_cli.commands.common import tr
+wrong = []
+for width in (60, 80, 100, 200):
+    limit = width - 6 - max(len(n) for n in cli_module.COMMANDS)
+    for name in cli_module.COMMANDS:
+        command = cli_module.LazyGroup._find(name)
+        summary = click.Command(name, help=tr(*cli_module.SUMMARIES[name]))
+        if command is None or summary.get_short_help_str(limit) != command.get_short_help_str(limit):
+            wrong.append([name, width])
+print(json.dumps(wrong))
+"""
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_help_command_list_is_each_commands_own(lang: str) -> None:
+    """`ncctd --help` lists the commands from cli.SUMMARIES (importing no command module):
+    each line must be what the command's own help would give, in both languages."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "NCCTD_LANG": lang}
+    done = subprocess.run([sys.executable, "-c", HELP_CHECK], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == []
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "ncctd_cli", "--help"],
+        capture_output=True, text=True, env=env,
+    )
+    assert done.returncode == 0 and "ingest" in done.stdout
+    assert "ncctd_cli.commands.ingest" not in done.stderr  # listed without being imported
