@@ -1,4 +1,4 @@
-"""The Python API a notebook uses, and every Python snippet of docs/analyst.md, run for real."""
+"""The Python API a notebook uses, and every Python snippet of the README's analyst section, run for real."""
 
 from __future__ import annotations
 
@@ -17,7 +17,15 @@ from ncctd_cli.store import Store
 
 from .conftest import EXAMPLES, ROOT
 
-DOC = ROOT / "docs" / "analyst.md"
+README = ROOT / "README.md"
+
+
+def analyst_section() -> str:
+    """The README's section for the analyst (up to the next top-level heading)."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index("## Cho người làm báo cáo năm")
+    end = text.find("\n## ", start + 3)
+    return text[start : end if end != -1 else None]
 
 
 def test_api_names_are_the_functions_even_after_the_submodules_load() -> None:
@@ -93,7 +101,7 @@ def python_blocks(text: str) -> list[str]:
 def test_every_python_snippet_of_the_docs_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The snippets run in order in one namespace, from a folder holding examples/; each
     ``print(...)  # result`` prints what its comment says (up to a «...»)."""
-    blocks = python_blocks(DOC.read_text(encoding="utf-8"))
+    blocks = python_blocks(analyst_section())
     assert len(blocks) >= 3
     (tmp_path / "examples").symlink_to(EXAMPLES)
     monkeypatch.chdir(tmp_path)
@@ -101,7 +109,7 @@ def test_every_python_snippet_of_the_docs_runs(tmp_path: Path, monkeypatch: pyte
     for block in blocks:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            exec(compile(block, str(DOC), "exec"), namespace)
+            exec(compile(block, str(README), "exec"), namespace)
         printed = out.getvalue()
         for line in block.splitlines():
             match = re.match(r"\s*print\(.*\)\s+#\s*(.+)$", line)
@@ -117,7 +125,7 @@ def test_every_python_snippet_of_the_docs_runs(tmp_path: Path, monkeypatch: pyte
 
 def test_docs_commands_are_real(cli) -> None:  # type: ignore[no-untyped-def]
     """Every ``ncctd <command>`` the doc shows exists, and its options are known."""
-    text = DOC.read_text(encoding="utf-8")
+    text = analyst_section()
     commands = re.findall(r"^ncctd ([a-z]+)((?: [^#\n]*?)?)\s*(?:#.*)?$", text, flags=re.M)
     assert {c for c, _ in commands} >= {"report", "narrative", "rollup"}
     for command, args in commands:
