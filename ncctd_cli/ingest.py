@@ -220,7 +220,7 @@ class Ingestor:
         communes = set()
         for ret in returns:
             if ret.status != "rejected" and ret.commune_text is not None:
-                code = self.catalog.commune(ret.commune_text)
+                code = self.validator.commune_code(ret.commune_text)
                 if code is not None:
                     communes.add(code)
         self.history.prefetch(sorted(communes))
@@ -333,6 +333,8 @@ def read_sources(
 def _workers(sources: list[Path | tuple[bytes, str]], wanted: int | None) -> int:
     import os
 
+    if wanted is None and os.environ.get("NCCTD_WORKERS", "").strip().isdigit():
+        wanted = int(os.environ["NCCTD_WORKERS"])  # for scripts and benchmarks
     if wanted is not None:
         return max(1, wanted)
     if len(sources) < PARALLEL_MIN_FILES:

@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -631,11 +631,13 @@ def _already_stored(ret: Return, period: str) -> None:
     )
 
 
-# A batch writes its queued returns once they hold this many values or returns (or at
-# flush()): big enough to make a national file cheap, small enough that a batch of forms
-# shows progress in the store and holds the write lock only briefly.
-BATCH_VALUES = 20_000
-BATCH_RETURNS = 250
+# A batch writes its queued returns once they hold this many values or returns, or were
+# queued this long ago (or at flush()): chunks big enough that a national file goes in a
+# few dozen transactions, while a batch of forms shows in the store as it goes, each
+# transaction holding the write lock briefly.
+BATCH_VALUES = 100_000
+BATCH_RETURNS = 5_000
+BATCH_SECONDS = 0.5
 
 
 @dataclass
@@ -646,6 +648,7 @@ class _Queued:
     received_at: str
     before: Current | None  # the current version it was decided against
     id: int = 0  # the row it was written as
+    queued_at: float = field(default_factory=time.monotonic)
 
 
 Current = tuple[int | None, int, str]  # (id, version, content hash) of a current version
@@ -673,7 +676,6 @@ class SaveBatch:
         self._known: dict[str, dict[str, Current]] = {}  # period → commune → current
         self._seen: int | None = None  # data_version when _known was read
         self._recheck = False  # some queued return was decided on what is now stale
-        self._values_json: str | None = None
         self._queue: list[_Queued] = []
         self._queued_values = 0
         self._clock = (0, "")
@@ -726,7 +728,11 @@ class SaveBatch:
                 _Queued(ret, values, digest, self.received_at or self._now(), before)
             )
             self._queued_values += len(values)
-            if self._queued_values >= BATCH_VALUES or len(self._queue) >= BATCH_RETURNS:
+            if (
+                self._queued_values >= BATCH_VALUES
+                or len(self._queue) >= BATCH_RETURNS
+                or time.monotonic() - self._queue[0].queued_at >= BATCH_SECONDS
+            ):
                 self.flush(wait=False)  # may correct the status of a queued return
         return ret.status
 
@@ -754,27 +760,19 @@ class SaveBatch:
                 c.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(exc, store.path)) from exc
-            as_json = _json_floats_exact(c)
             try:
-                written = self._write(c, queue, as_json)
+                written = self._write(c, queue, staged=True)
             except BaseException as exc:
                 c.execute("ROLLBACK")
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(describe_sqlite_error(exc, store.path)) from exc
                 raise
 
-            values_json, self._values_json = self._values_json, None
-
             def finish() -> None:
                 try:
-                    if values_json is not None:
-                        c.execute(
-                            "INSERT INTO return_values SELECT json_extract(value, '$[0]'), "
-                            "json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
-                            "json_extract(value, '$[3]') FROM json_each(?)",
-                            (values_json,),
-                        )
                     if written:
+                        c.execute("INSERT INTO return_values SELECT * FROM temp.ncctd_stage")
+                        c.execute("DELETE FROM temp.ncctd_stage")
                         _copy_facts(c, *written)
                     c.execute("COMMIT")
                 except BaseException:
@@ -788,10 +786,10 @@ class SaveBatch:
             store.wait_for_writes()
 
     def _write(
-        self, c: sqlite3.Connection, queue: list[_Queued], as_json: bool = False
+        self, c: sqlite3.Connection, queue: list[_Queued], staged: bool = False
     ) -> tuple[int, int] | None:
-        """Everything of a chunk but its facts (and, ``as_json``, its values, left in
-        ``_values_json``): returns the range of the ids written."""
+        """Everything of a chunk but its facts (and, ``staged``, its values, left in a
+        temporary table): returns the range of the ids written."""
         current: dict[tuple[str, str], Current | None] = {}
         if self._data_version() == self._seen and not self._recheck:
             for item in queue:  # the store is as it was when the returns were decided
@@ -855,16 +853,23 @@ class SaveBatch:
             "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        values = [
-            (item.id, code, v, cells[code].cell)
-            for item in written
-            for cells in (item.ret.values,)
-            for code, v in item.values.items()
-        ]
-        if as_json:  # one statement, run by the committing thread: see flush()
-            self._values_json = json.dumps(values)
-        else:
-            c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", values)
+        # Staged (flush(wait=False)): the rows go into a temporary table with no index,
+        # cheaper to fill from Python; the committing thread moves them (_copy_facts).
+        table = "temp.ncctd_stage" if staged else "return_values"
+        if staged:
+            c.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS ncctd_stage "
+                "(return_id INTEGER, indicator TEXT, value REAL, cell TEXT)"
+            )
+        c.executemany(
+            f"INSERT INTO {table} VALUES (?,?,?,?)",
+            [
+                (item.id, code, v, cells[code].cell)
+                for item in written
+                for cells in (item.ret.values,)
+                for code, v in item.values.items()
+            ],
+        )
         c.executemany(
             "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
             [
@@ -877,42 +882,13 @@ class SaveBatch:
         return first_id, next_id - 1
 
 
-_FLOATS_EXACT: bool | None = None
-
-
-def _json_floats_exact(c: sqlite3.Connection) -> bool:
-    """Whether this SQLite has JSON functions and reads JSON numbers back as exactly the
-    floats Python wrote (checked once, on awkward values): then a chunk's values travel as
-    one JSON text, read by a single statement while Python goes on (a statement per row
-    would need Python for each row)."""
-    global _FLOATS_EXACT
-    if _FLOATS_EXACT is None:
-        import random
-
-        rng = random.Random(7)
-        floats = [0.1, 0.2, 0.3, 0.1 + 0.2, 1 / 3, 2 / 3, 1e-7, 123456.789, 5e-324, 2.2250738585072014e-308,
-                  1.7976931348623157e308, 9007199254740993.0, 0.5, 1e22, 1e23, 4.35, 0.015, -0.0]
-        floats += [round(rng.uniform(0, 10_000), rng.randint(0, 6)) for _ in range(2000)]
-        floats += [rng.uniform(0, 1) * 10 ** rng.randint(-20, 20) for _ in range(2000)]
-        try:
-            rows = json.dumps([[f] for f in floats])  # as the values travel: rows of a list
-            back = [v for (v,) in c.execute("SELECT json_extract(value, '$[0]') FROM json_each(?)", (rows,))]
-            _FLOATS_EXACT = len(back) == len(floats) and all(
-                type(b) is float and (b == f or f == 0 == b) and (f == 0 or str(b) == str(f))
-                for b, f in zip(back, floats, strict=True)
-            )
-        except sqlite3.Error:
-            _FLOATS_EXACT = False
-    return _FLOATS_EXACT
-
-
 def _copy_facts(c: sqlite3.Connection, first_id: int, last_id: int) -> None:
     """The current values of the returns written as ids first..last, copied into ``facts``
     inside SQLite rather than sent a second time (one statement: no Python while it runs)."""
     c.execute(
         "INSERT INTO facts SELECT r.period, r.commune, v.indicator, v.value "
         "FROM returns r JOIN return_values v ON v.return_id = r.id "
-        "WHERE r.id BETWEEN ? AND ? AND r.is_current = 1 ORDER BY 1, 2, 3",
+        "WHERE r.id BETWEEN ? AND ? AND r.is_current = 1",
         (first_id, last_id),
     )
 

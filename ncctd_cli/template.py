@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog, Commune, Indicator
-from .status import deadline
 from .render import safe_cell
+from .status import deadline
 from .vietnamese import Period, fold, strip_commune_prefix
 
 if TYPE_CHECKING:

@@ -209,6 +209,15 @@ class Validator:
 
     # -- identity
 
+    def commune_code(self, text: object) -> str | None:
+        """The commune a cell names (``Catalog.commune``), each spelling looked up once."""
+        if type(text) is not str:
+            return self.catalog.commune(text)
+        code = self._communes.get(text, "")
+        if code == "":
+            code = self._communes[text] = self.catalog.commune(text)
+        return code
+
     def _commune(self, ret: Return) -> None:
         if ret.commune_text is None:
             ret.problem(
@@ -218,13 +227,7 @@ class Validator:
                 cell=ret.commune_cell,
             )
             return
-        text = ret.commune_text
-        if type(text) is str:  # each spelling is looked up once
-            code = self._communes.get(text, "")
-            if code == "":
-                code = self._communes[text] = self.catalog.commune(text)
-        else:
-            code = self.catalog.commune(text)
+        code = self.commune_code(ret.commune_text)
         if code is None:
             text = str(ret.commune_text)
             hints = self.catalog.suggest_communes(text)
@@ -401,11 +404,17 @@ class Validator:
                         cell=ret.values[code].cell,
                         indicator=code,
                     )
-            if len(one.ordered) < OUTLIER_MIN_HISTORY:
+            ordered = one.ordered
+            n = len(ordered)
+            if n < OUTLIER_MIN_HISTORY:
                 continue
-            count, median = one.median_without(index)
+            if index in one.by_index:  # the month is being sent again: left out
+                n, median = one.median_without(index)
+            else:  # _Series.median_without, inlined for the common case
+                half = n // 2
+                median = ordered[half] if n % 2 else (ordered[half - 1] + ordered[half]) / 2
             if (
-                count >= OUTLIER_MIN_HISTORY
+                n >= OUTLIER_MIN_HISTORY
                 and median is not None
                 and median > 0
                 and number > OUTLIER_FACTOR * median
