@@ -195,7 +195,8 @@ def _stream_members(
 ) -> None:
     """Unpack every member within the byte budget; scan the XML parts on the way."""
     cells = _CellCount(limits)
-    strict: set[str] = {i.filename for i in infos if i.filename.lower().endswith(_XML_SUFFIXES)}
+    names = {i.filename for i in infos}
+    strict: set[str] = {n for n in names if n.lower().endswith(_XML_SUFFIXES)}
     # relationship parts first: they name the parts calamine reads as XML, whatever their names
     ordered = sorted(infos, key=lambda i: (not i.filename.lower().endswith(".rels"), i.filename))
     budget = [limits.max_expanded_bytes]
@@ -219,7 +220,7 @@ def _stream_members(
                 exact.feed(chunk)
             exact.close()
         elif isinstance(scanner, _XmlScan) and name.lower().endswith(".rels"):
-            strict.update(_resolve_targets(name, scanner.targets, archive))
+            strict.update(_resolve_targets(name, scanner.targets, names))
 
 
 class _DtdScan:
@@ -239,20 +240,38 @@ class _DtdScan:
         pass
 
 
-_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
-_CELL_REF = re.compile(
-    rb"<" + _PREFIX + rb"c\s[^>]*?\br\s*=\s*[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,10})[\"']"
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*+:)?"  # possessive: a name holds no ":", so no backtracking
+# One pass finds every element the fast scan counts (each "<" tried once): a cell ``<c ...>``,
+# with its position when its ``r`` attribute is found by walking the attributes in order
+# (a value holding ``r="A1"`` is skipped, not taken for the position; the first ``r`` counts,
+# as calamine takes the first), or without; and a
+# shared string ``<si>``. Groups: column, row (empty: a cell whose position was not found),
+# "s" (a shared string).
+_ATTR = rb"""\s++(?!r\s*=)[^\s=<>/]++\s*+=\s*+(?:"[^"<>]*+"|'[^'<>]*+')"""
+_CELL_OR_STRING = (
+    rb"(?:c(?:(?:" + _ATTR + rb")*+\s++r\s*+=\s*+[\"']\$?([A-Za-z]{1,4})\$?([0-9]{1,10})[\"']"
+    rb"|(?=[\s/>]))|(s)i[\s/>])"
 )
-_C_OPEN = re.compile(rb"<" + _PREFIX + rb"c[\s/>]")
-_SI_OPEN = re.compile(rb"<" + _PREFIX + rb"si[\s/>]")
+_ELEMENT = re.compile(rb"<" + _PREFIX + _CELL_OR_STRING)
+# Trying a prefix at every "<" doubles the cost; a part where no cell or shared string has
+# one (no ":c" or ":si" before a space, "/" or ">": every prefixed match holds one) gets the
+# same matches from the pattern without it.
+_PREFIXED = re.compile(rb":(?:c|si)[\s/>]")
+_ELEMENT_PLAIN = re.compile(rb"<" + _CELL_OR_STRING)
+_DTD_OPEN = b"<!"  # every DTD mark starts with it: one search, the two marks only when found
+
+
+def _has_dtd(work: bytes) -> bool:
+    return _DTD_OPEN in work and any(mark in work for mark in _DTD_MARKS)
 
 
 class _FastXlsxScan:
     """The fast pass over an xlsx part, at regular-expression speed (a 64 MB sheet in about a
     second, where a callback per element takes ten): the extent of every cell that names its
     position (values or not: an overestimate), and the shared strings. When a cell does not
-    name its position, or the overestimate passes the limit, ``needs_exact`` asks for
-    :class:`_XmlScan`, which counts only the cells calamine keeps."""
+    name its position plainly (no ``r``, or one the attribute walk cannot read),
+    or the overestimate passes the limit, ``needs_exact`` asks for :class:`_XmlScan`, which
+    counts only the cells calamine keeps."""
 
     def __init__(self, part: str, cells: _CellCount) -> None:
         self.part = part
@@ -264,20 +283,26 @@ class _FastXlsxScan:
         self.needs_exact = False
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
-        buffer = self.tail + chunk
+        buffer = self.tail + chunk if self.tail else chunk
         cut = len(buffer) if final else buffer.rfind(b"<")
         if cut < 0:
             cut = len(buffer)
         work, self.tail = buffer[:cut], buffer[cut:]
-        if any(mark in work for mark in _DTD_MARKS):  # marks start with "<": never cut in two
+        if _has_dtd(work):  # marks start with "<": never cut in two
             raise _unsafe_xml(self.part)
-        refs = _CELL_REF.findall(work)
-        if len(_C_OPEN.findall(work)) != len(refs):
+        found = (_ELEMENT if _PREFIXED.search(work) else _ELEMENT_PLAIN).findall(work)
+        if not found:
+            return
+        columns, rows, strings = zip(*found, strict=True)
+        n_strings = strings.count(b"s")
+        if rows.count(b"") != n_strings:  # a cell without a position read
             self.needs_exact = True
-        if refs:
-            self.max_row = max(self.max_row, max(int(row) for _, row in refs) - 1)
-            self.columns.update(col.upper() for col, _ in refs)
-        self.strings += len(_SI_OPEN.findall(work))
+        if len(found) > n_strings:
+            numbers = [int(row) for row in set(rows) if row]
+            if numbers:
+                self.max_row = max(self.max_row, max(numbers) - 1)
+            self.columns.update(columns)
+        self.strings += n_strings
         if self.strings > self.cells.limits.max_cells:
             self.needs_exact = True
 
@@ -285,7 +310,7 @@ class _FastXlsxScan:
         self.feed(b"", final=True)
         if self.needs_exact:
             return
-        max_col = max((_column_index(c.decode()) for c in self.columns), default=-1)
+        max_col = max((_column_index(c.decode()) for c in self.columns if c), default=-1)
         area = (self.max_row + 1) * (max_col + 1) if self.max_row >= 0 and max_col >= 0 else 0
         if self.cells.total + area > self.cells.limits.max_cells:
             self.needs_exact = True
@@ -364,10 +389,9 @@ def _deflated(inflater: Any, raw: memoryview, name: str) -> Iterator[bytes]:
         raise corrupt(f"phần «{name}» hỏng: {exc}") from exc
 
 
-def _resolve_targets(rels_name: str, targets: list[str], archive: zipfile.ZipFile) -> set[str]:
+def _resolve_targets(rels_name: str, targets: list[str], names: set[str]) -> set[str]:
     """Part names a relationship part points to (``xl/_rels/workbook.xml.rels`` → ``xl/...``)."""
     folder = posixpath.dirname(posixpath.dirname(rels_name))
-    names = {i.filename for i in archive.infolist()}
     found: set[str] = set()
     for target in targets:
         path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)

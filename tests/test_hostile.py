@@ -483,3 +483,17 @@ def test_problems_file_opens_in_libreoffice_with_no_live_formula(tmp_path: Path)
     assert sheet is not None
     texts = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert any("=cmd|' /C calc'!A0" in t for t in texts)  # there, as text
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        b"<c t=\"n\" ghi=\" r='A1'\" r=\"XFD1048576\"><v>1</v></c>",  # a value that reads like a position
+        b'<c x:r="A1" r="XFD1048576"><v>1</v></c>',  # another attribute named r in a prefix
+    ],
+)
+def test_far_cell_behind_a_decoy_position_is_found(cell: bytes) -> None:
+    """The fast scan walks a cell's attributes in order: the position is the r attribute
+    itself, never an "r=" inside another attribute's value or name."""
+    data = _with_sheet_row(b'<row r="1048576">' + cell + b"</row>")
+    assert [p.code for p in read_bytes(data, "x.xlsx").problems] == ["too-many-cells"]
