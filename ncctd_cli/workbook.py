@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -701,51 +701,54 @@ def _style_chart(chart: Any, indicator: Indicator, width: float, height: float) 
 CHART_ANCHORS = ("A5", "I5", "A24", "I24")
 
 
-def add_month_charts(wb: Workbook, months_ws: Worksheet, data: ReportData, title: str,
-                     source: str) -> Worksheet:
-    """Line charts of the main indicators, month by month (from the «Theo tháng» sheet)."""
-    from openpyxl.chart import LineChart, Reference
+def _add_charts(ws: Worksheet, table_ws: Worksheet, result: Rollup, catalog: Catalog,
+                make_chart: Callable[[], Any]) -> None:
+    """One chart per main indicator, each pointing at its column of ``table_ws``."""
+    from openpyxl.chart import Reference
 
-    ws = _chart_sheet(wb, SHEET_CHART_MONTHS, title,
-                      f"Diễn biến theo tháng của các chỉ tiêu chính — {data.label}", source)
-    codes = [i.code for i in data.by_month.indicators]
-    n_rows = len(data.by_month.rows)
-    categories = Reference(months_ws, min_col=2, min_row=HEADER_ROW + 1, max_row=HEADER_ROW + n_rows)
-    for anchor, indicator in zip(CHART_ANCHORS, main_indicators(data.catalog), strict=False):
+    codes = [i.code for i in result.indicators]
+    n_rows = len(result.rows)
+    categories = Reference(table_ws, min_col=2, min_row=HEADER_ROW + 1, max_row=HEADER_ROW + n_rows)
+    for anchor, indicator in zip(CHART_ANCHORS, main_indicators(catalog), strict=False):
         column = 3 + codes.index(indicator.code)
-        chart = LineChart()
-        chart.add_data(Reference(months_ws, min_col=column, min_row=HEADER_ROW, max_row=HEADER_ROW + n_rows),
+        chart = make_chart()
+        chart.add_data(Reference(table_ws, min_col=column, min_row=HEADER_ROW, max_row=HEADER_ROW + n_rows),
                        titles_from_data=True)
         chart.set_categories(categories)
         _style_chart(chart, indicator, 13.8, 9.0)
-        chart.series[0].marker.symbol = "circle"
-        chart.series[0].smooth = False
+        if chart.tagname == "lineChart":
+            chart.series[0].marker.symbol = "circle"
+            chart.series[0].smooth = False
         ws.add_chart(chart, anchor)
+
+
+def add_month_charts(wb: Workbook, months_ws: Worksheet, data: ReportData, title: str,
+                     source: str) -> Worksheet:
+    """Line charts of the main indicators, month by month (from the «Theo tháng» sheet)."""
+    from openpyxl.chart import LineChart
+
+    ws = _chart_sheet(wb, SHEET_CHART_MONTHS, title,
+                      f"Diễn biến theo tháng của các chỉ tiêu chính — {data.label}", source)
+    _add_charts(ws, months_ws, data.by_month, data.catalog, LineChart)
     return ws
 
 
 def add_commune_charts(wb: Workbook, communes_ws: Worksheet, data: ReportData, title: str,
                        source: str) -> Worksheet:
     """Bar charts comparing the communes on the main indicators (from the «Theo xã» sheet)."""
-    from openpyxl.chart import BarChart, Reference
+    from openpyxl.chart import BarChart
 
-    ws = _chart_sheet(wb, SHEET_CHART_COMMUNES, title,
-                      f"So sánh giữa các xã, thị trấn — {data.label}", source)
-    codes = [i.code for i in data.by_commune.indicators]
-    n_rows = len(data.by_commune.rows)
-    categories = Reference(communes_ws, min_col=2, min_row=HEADER_ROW + 1, max_row=HEADER_ROW + n_rows)
-    for anchor, indicator in zip(CHART_ANCHORS, main_indicators(data.catalog), strict=False):
-        column = 3 + codes.index(indicator.code)
+    def horizontal_bars() -> BarChart:
         chart = BarChart()
         chart.type = "bar"
-        chart.add_data(Reference(communes_ws, min_col=column, min_row=HEADER_ROW, max_row=HEADER_ROW + n_rows),
-                       titles_from_data=True)
-        chart.set_categories(categories)
-        _style_chart(chart, indicator, 13.8, 9.0)
         chart.x_axis.scaling.orientation = "maxMin"  # first commune on top, as in the table
         chart.y_axis.crosses = "max"  # …and the value axis at the bottom
         chart.gapWidth = 50
-        ws.add_chart(chart, anchor)
+        return chart
+
+    ws = _chart_sheet(wb, SHEET_CHART_COMMUNES, title,
+                      f"So sánh giữa các xã, thị trấn — {data.label}", source)
+    _add_charts(ws, communes_ws, data.by_commune, data.catalog, horizontal_bars)
     return ws
 
 
