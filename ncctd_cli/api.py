@@ -78,9 +78,10 @@ def read_file(
     from .catalog import default_catalog
 
     catalog = catalog or default_catalog()
-    options = ReadOptions(decimal_point=decimal_point)
+    options = ReadOptions(decimal_point=decimal_point, column_min_lines=None)  # values wanted
     validator = Validator(catalog, decimal_point=decimal_point)
     returns = read_returns(read_path(Path(path), options), catalog, options)
+    assert isinstance(returns, list)
     for ret in returns:
         if ret.status != "rejected":
             validator.check(ret)

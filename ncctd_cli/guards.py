@@ -9,7 +9,9 @@ a :class:`Refusal` (a stable code and a Vietnamese message) when it is:
 
 - a zip (xlsx, ods) whose parts would unpack past ``Limits.max_expanded_bytes``, judged by the
   sizes the zip declares *and* by the bytes actually unpacked, member by member, within that
-  budget (a member that unpacks to more or less than it declares fails its CRC check);
+  budget (a member that unpacks to more or less than it declares fails its CRC check; a
+  small template part byte for byte the same as one already found harmless, as the theme and
+  styles of a batch of forms are, is not unpacked again: see :class:`_HarmlessParts`);
 - XML carrying a ``<!DOCTYPE``/``<!ENTITY`` (entity bombs, external entities: no spreadsheet
   needs them);
 - a workbook whose sheets span more than ``Limits.max_cells`` cells counted from A1 (computed
@@ -24,6 +26,7 @@ library only and reads the file once more at most: a 7 KB form costs well under 
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -32,7 +35,7 @@ import sys
 import zipfile
 import zlib
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.parsers import expat
@@ -204,23 +207,93 @@ def _stream_members(
         name = info.filename
         if name.endswith("/") and info.file_size == 0:
             continue
-        scanner: _DtdScan | _FastXlsxScan | _XmlScan
-        if name not in strict:
-            scanner = _DtdScan(name)
-        elif kind == "xlsx" and not name.lower().endswith(".rels"):
-            scanner = _FastXlsxScan(name, cells)
-        else:
-            scanner = _XmlScan(name, cells, kind)
-        for chunk in _inflate(data, info, budget, limits):
-            scanner.feed(chunk)
-        scanner.close()
-        if isinstance(scanner, _FastXlsxScan) and scanner.needs_exact:
+        rels = name.lower().endswith(".rels")
+        scan = "dtd" if name not in strict else "cells" if kind == "xlsx" and not rels else "xml"
+        key = _HARMLESS.key(data, info, scan, kind)
+        targets = _HARMLESS.known.get(key) if key is not None else None
+        if targets is None:
+            targets, harmless = _scan_member(data, info, scan, kind, cells, budget, limits)
+            if harmless and key is not None:
+                _HARMLESS.remember(key, targets)
+        else:  # the very bytes of a part found harmless before: only its size is counted
+            budget[0] -= info.file_size
+            if budget[0] < 0:
+                raise _too_big(limits.max_expanded_bytes + 1, limits)
+        if rels and scan == "xml":
+            strict.update(_resolve_targets(name, targets, names))
+
+
+def _scan_member(
+    data: bytes,
+    info: zipfile.ZipInfo,
+    scan: str,
+    kind: str,
+    cells: _CellCount,
+    budget: list[int],
+    limits: Limits,
+) -> tuple[tuple[str, ...], bool]:
+    """Unpack one member within the budget and scan it (``scan``: ``dtd``, ``cells`` or
+    ``xml``, see :func:`_stream_members`). Returns the relationship targets it names, and
+    whether it is harmless whatever workbook holds it: nothing refused, and nothing counted
+    towards the workbook's cells (no cell, no shared string)."""
+    name = info.filename
+    scanner: _DtdScan | _FastXlsxScan | _XmlScan
+    if scan == "dtd":
+        scanner = _DtdScan(name)
+    elif scan == "cells":
+        scanner = _FastXlsxScan(name, cells)
+    else:
+        scanner = _XmlScan(name, cells, kind)
+    chunks = _unpacked(data, info, budget, limits)
+    for chunk in chunks:
+        scanner.feed(chunk)
+    scanner.close()
+    if isinstance(scanner, _FastXlsxScan):
+        if scanner.needs_exact:
             exact = _XmlScan(name, cells, kind)  # slower, precise: only when the fast one can't tell
-            for chunk in _inflate(data, info, [limits.max_expanded_bytes], limits):
+            if not isinstance(chunks, tuple):  # a large part was streamed: unpacked again
+                chunks = _inflate(data, info, [limits.max_expanded_bytes], limits)
+            for chunk in chunks:
                 exact.feed(chunk)
             exact.close()
-        elif isinstance(scanner, _XmlScan) and name.lower().endswith(".rels"):
-            strict.update(_resolve_targets(name, scanner.targets, names))
+            return (), False
+        return (), not scanner.found_any
+    if isinstance(scanner, _XmlScan):  # a relationship part counts nothing; any other may
+        return tuple(scanner.targets), scanner.root == "Relationships"
+    return (), True
+
+
+class _HarmlessParts:
+    """Small parts already unpacked and scanned and found harmless (see :func:`_scan_member`),
+    by their exact packed bytes, with the targets a relationship part names.
+
+    The forms of a batch are filled in from one template: their theme, styles, relationship
+    and property parts repeat byte for byte, and they are most of the unpacking and scanning
+    of a small form. The same packed bytes, with the same method, declared size and CRC,
+    unpack to the same bytes and get the same verdict: a part met again is not unpacked or
+    scanned again, only its size counted. Each file's own parts (its sheet) are always read.
+    Kept per process, a bounded number of parts."""
+
+    MAX_PARTS = 256
+    MAX_PACKED = 16 * 1024  # bytes of one part kept: at most 4 MB in all
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[object, ...], tuple[str, ...]] = {}
+
+    def key(self, data: bytes, info: zipfile.ZipInfo, scan: str, kind: str) -> tuple[object, ...] | None:
+        """What a part's verdict depends on, or None for a part too large to be kept."""
+        if info.compress_size > self.MAX_PACKED or info.file_size > SMALL_PART:
+            return None
+        packed = bytes(_packed(data, info))  # the local header is checked for every file
+        return (scan, kind, info.compress_type, info.file_size, info.CRC, packed)
+
+    def remember(self, key: tuple[object, ...], targets: tuple[str, ...]) -> None:
+        if len(self.known) >= self.MAX_PARTS:
+            del self.known[next(iter(self.known))]  # the oldest
+        self.known[key] = targets
+
+
+_HARMLESS = _HarmlessParts()
 
 
 class _DtdScan:
@@ -232,7 +305,7 @@ class _DtdScan:
 
     def feed(self, chunk: bytes) -> None:
         window = self.tail + chunk
-        if any(mark in window for mark in _DTD_MARKS):
+        if _has_dtd(window):
             raise _unsafe_xml(self.part)
         self.tail = chunk[-16:]
 
@@ -262,7 +335,9 @@ _DTD_OPEN = b"<!"  # every DTD mark starts with it: one search, the two marks on
 
 
 def _has_dtd(work: bytes) -> bool:
-    return _DTD_OPEN in work and any(mark in work for mark in _DTD_MARKS)
+    # "!" first: a single byte, rare in a workbook's XML, is found at memory speed, where a
+    # search for "<!" stops at every "<" of the part (a sheet's XML is a third "<" and tags)
+    return b"!" in work and _DTD_OPEN in work and any(mark in work for mark in _DTD_MARKS)
 
 
 class _FastXlsxScan:
@@ -281,6 +356,7 @@ class _FastXlsxScan:
         self.columns: set[bytes] = set()
         self.strings = 0
         self.needs_exact = False
+        self.found_any = False  # a cell or a shared string, read or not
 
     def feed(self, chunk: bytes, final: bool = False) -> None:
         buffer = self.tail + chunk if self.tail else chunk
@@ -293,6 +369,7 @@ class _FastXlsxScan:
         found = (_ELEMENT if _PREFIXED.search(work) else _ELEMENT_PLAIN).findall(work)
         if not found:
             return
+        self.found_any = True
         columns, rows, strings = zip(*found, strict=True)
         n_strings = strings.count(b"s")
         if rows.count(b"") != n_strings:  # a cell without a position read
@@ -320,14 +397,52 @@ class _FastXlsxScan:
         self.cells.check()
 
 
-def _inflate(
-    data: bytes, info: zipfile.ZipInfo, budget: list[int], limits: Limits
-) -> Iterator[bytes]:
-    """The unpacked bytes of one member, chunk by chunk, never more than the budget left.
+# A part declaring at most this much (packed and unpacked) is unpacked in one call: a form's
+# parts are a few kilobytes, and a call per part costs far less than a stream of chunks.
+SMALL_PART = CHUNK
 
-    Unpacked here from the raw bytes (not trusting the sizes the zip declares): a member that
-    unpacks to more than it declares is a bomb; one that unpacks to less, or fails its CRC, is
-    damaged."""
+
+def _unpacked(
+    data: bytes, info: zipfile.ZipInfo, budget: list[int], limits: Limits
+) -> tuple[bytes] | Iterator[bytes]:
+    """The unpacked bytes of one member: a small part whole (a tuple, which can be read twice),
+    a larger one streamed chunk by chunk. The same checks either way (see :func:`_inflate`)."""
+    if info.file_size <= SMALL_PART and info.compress_size <= SMALL_PART:
+        return (_unpack_small(data, info, budget, limits),)
+    return _inflate(data, info, budget, limits)
+
+
+def _unpack_small(data: bytes, info: zipfile.ZipInfo, budget: list[int], limits: Limits) -> bytes:
+    """A small member unpacked in one call, checked as :func:`_inflate` checks a stream: at
+    most one byte more than the member declares is ever unpacked, enough to tell a bomb."""
+    raw = _packed(data, info)
+    if info.compress_type == zipfile.ZIP_STORED:
+        part = bytes(raw)
+        complete = True
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-15)
+        try:
+            part = inflater.decompress(raw, info.file_size + 1)
+        except zlib.error as exc:
+            raise corrupt(f"phần «{info.filename}» hỏng: {exc}") from exc
+        complete = inflater.eof
+    else:
+        raise _unsupported_compression(info)
+    budget[0] -= len(part)
+    if budget[0] < 0:
+        raise _too_big(limits.max_expanded_bytes + 1, limits)
+    if len(part) > info.file_size:
+        raise _larger_than_declared(info)
+    if not complete:
+        raise corrupt(f"phần «{info.filename}» bị cắt")
+    if len(part) != info.file_size or zlib.crc32(part) != info.CRC:
+        raise corrupt(f"phần «{info.filename}» không khớp kiểm tra CRC")
+    return part
+
+
+def _packed(data: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """A member's packed bytes, found from its local header (which must be where the
+    central directory says)."""
     name = info.filename
     offset = info.header_offset
     if data[offset : offset + 4] != b"PK\x03\x04" or len(data) < offset + 30:
@@ -339,18 +454,42 @@ def _inflate(
     raw = memoryview(data)[start : start + info.compress_size]
     if len(raw) < info.compress_size:
         raise corrupt(f"phần «{name}» bị cắt")
+    return raw
+
+
+def _unsupported_compression(info: zipfile.ZipInfo) -> Refusal:
+    return Refusal(
+        "unsupported-format",
+        f"Phần «{info.filename}» của tệp nén theo cách bảng tính không dùng "
+        f"(kiểu {info.compress_type}): không đọc.",
+    )
+
+
+def _larger_than_declared(info: zipfile.ZipInfo) -> Refusal:
+    return Refusal(
+        "decompression-bomb",
+        f"Phần «{info.filename}» của tệp giải nén ra nhiều hơn kích thước nó khai báo "
+        f"({info.file_size} byte): tệp nén bị làm giả, có thể là «bom giải nén», không đọc.",
+    )
+
+
+def _inflate(
+    data: bytes, info: zipfile.ZipInfo, budget: list[int], limits: Limits
+) -> Iterator[bytes]:
+    """The unpacked bytes of one member, chunk by chunk, never more than the budget left.
+
+    Unpacked here from the raw bytes (not trusting the sizes the zip declares): a member that
+    unpacks to more than it declares is a bomb; one that unpacks to less, or fails its CRC, is
+    damaged."""
+    raw = _packed(data, info)
     if info.compress_type == zipfile.ZIP_STORED:
         chunks: Iterator[bytes] = (bytes(raw[i : i + CHUNK]) for i in range(0, len(raw), CHUNK))
         inflater = None
     elif info.compress_type == zipfile.ZIP_DEFLATED:
         inflater = zlib.decompressobj(-15)
-        chunks = _deflated(inflater, raw, name)
+        chunks = _deflated(inflater, raw, info.filename)
     else:
-        raise Refusal(
-            "unsupported-format",
-            f"Phần «{name}» của tệp nén theo cách bảng tính không dùng (kiểu {info.compress_type}): "
-            "không đọc.",
-        )
+        raise _unsupported_compression(info)
     size = 0
     crc = 0
     for chunk in chunks:
@@ -359,17 +498,13 @@ def _inflate(
         if budget[0] < 0:
             raise _too_big(limits.max_expanded_bytes + 1, limits)
         if size > info.file_size:
-            raise Refusal(
-                "decompression-bomb",
-                f"Phần «{name}» của tệp giải nén ra nhiều hơn kích thước nó khai báo "
-                f"({info.file_size} byte): tệp nén bị làm giả, có thể là «bom giải nén», không đọc.",
-            )
+            raise _larger_than_declared(info)
         crc = zlib.crc32(chunk, crc)
         yield chunk
     if inflater is not None and not inflater.eof:
-        raise corrupt(f"phần «{name}» bị cắt")
+        raise corrupt(f"phần «{info.filename}» bị cắt")
     if size != info.file_size or crc != info.CRC:
-        raise corrupt(f"phần «{name}» không khớp kiểm tra CRC")
+        raise corrupt(f"phần «{info.filename}» không khớp kiểm tra CRC")
 
 
 def _deflated(inflater: Any, raw: memoryview, name: str) -> Iterator[bytes]:
@@ -389,17 +524,18 @@ def _deflated(inflater: Any, raw: memoryview, name: str) -> Iterator[bytes]:
         raise corrupt(f"phần «{name}» hỏng: {exc}") from exc
 
 
-def _resolve_targets(rels_name: str, targets: list[str], names: set[str]) -> set[str]:
+def _resolve_targets(rels_name: str, targets: Iterable[str], names: set[str]) -> set[str]:
     """Part names a relationship part points to (``xl/_rels/workbook.xml.rels`` → ``xl/...``)."""
+    return {c for target in targets for c in _target_paths(rels_name, target) if c in names}
+
+
+@functools.lru_cache(maxsize=1024)  # a batch of forms names the same few targets again and again
+def _target_paths(rels_name: str, target: str) -> tuple[str, str]:
+    """The part names a relationship target may mean: from the folder of the part it belongs
+    to, and (as a lenient reader also tries) under ``xl/``."""
     folder = posixpath.dirname(posixpath.dirname(rels_name))
-    found: set[str] = set()
-    for target in targets:
-        path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-        path = posixpath.normpath(path)
-        for candidate in (path, posixpath.join("xl", target.lstrip("/"))):
-            if candidate in names:
-                found.add(candidate)
-    return found
+    path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
+    return posixpath.normpath(path), posixpath.join("xl", target.lstrip("/"))
 
 
 def _unsafe_xml(part: str) -> Refusal:
@@ -840,14 +976,19 @@ def check_csv_text(text: str, limits: Limits) -> None:
             )
 
 
-def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
-    """Open a zip held in memory, after bounding the number of its parts."""
+def check_part_count(data: bytes, limits: Limits) -> None:
+    """Refuse a zip with more parts than a workbook has, before its directory is read."""
     if count_zip_members(data) > limits.max_zip_members:
         raise Refusal(
             "too-many-parts",
             f"Tệp nén có hơn {_n(limits.max_zip_members)} phần: không phải bảng tính bình thường, "
             "không đọc.",
         )
+
+
+def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
+    """Open a zip held in memory, after bounding the number of its parts."""
+    check_part_count(data, limits)
     try:
         return zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,

@@ -17,6 +17,7 @@ from .layouts import parse_sheet
 from .model import Problem, Return
 from .sheets import ReadOptions, SourceFile, iter_paths, read_bytes, read_path
 from .store import SaveBatch, Store
+from .tables import Accepted, LongTable
 from .validate import History, Validator
 from .vietnamese import Period
 
@@ -78,10 +79,14 @@ class IngestReport:
         }
 
 
-def read_returns(source: SourceFile, catalog: Catalog, options: ReadOptions) -> list[Return]:
-    """Every return in one read file; a file with none gives one refused pseudo-return."""
+def read_returns(source: SourceFile, catalog: Catalog, options: ReadOptions) -> list[Return] | LongTable:
+    """Every return in one read file; a file with none gives one refused pseudo-return. A
+    long CSV read by columns is given as it is: the Ingestor checks it by columns."""
     if source.problems:
         return [_file_return(source, source.problems)]
+    if source.table is not None:
+        source.table.sha256 = source.sha256
+        return source.table
     found: list[Return] = []
     for sheet in source.sheets:
         for ret in parse_sheet(sheet, catalog, decimal_point=options.decimal_point):
@@ -202,6 +207,9 @@ class Ingestor:
                 self.report.files += 1
                 if self.on_file:
                     self.on_file(file)
+                if isinstance(returns, LongTable):
+                    self._add_table(returns)
+                    continue
                 self._prefetch(returns)
                 for ret in returns:
                     self.add(ret)
@@ -212,6 +220,41 @@ class Ingestor:
                 self.store.wait_for_writes()
         finally:
             self._batch = None
+
+    def _add_table(self, table: LongTable) -> None:
+        """A long table checked by columns (tables.py), or row by row when the columns
+        cannot judge it; its accepted returns stored in bulk."""
+        from .tables import check_table
+
+        check = None if self.options.strict else check_table(table, self.validator, self.history)
+        if check is None:
+            returns = read_returns(table.row_source(), self.catalog, self.options.read)
+            assert not isinstance(returns, LongTable)
+            self._prefetch(returns)
+            for ret in returns:
+                self.add(ret)
+            return
+        for first, last in check.pieces:  # judged a piece at a time, while the store commits
+            check.judge(first, last)
+            for r in range(first, last):
+                ret, verdict = check.returns[r], check.verdict(r)
+                if verdict is None:  # a fault in its rows: the Validator words it (and refuses it)
+                    self.add(ret)
+                    continue
+                self.report.returns.append(ret)
+                if not isinstance(verdict, Accepted):
+                    ret.status = "rejected"  # a rule of severity error
+                elif self.options.validate_only:
+                    ret.status = "valid"
+                    self.history.add(ret, verdict.values)
+                else:
+                    assert self._batch is not None
+                    ret.status = self._batch.save(ret, verdict.values, digest=verdict.digest, cells=verdict.cells)
+        if self._batch is not None:
+            # what the table's returns add to the history is read back from the store when
+            # a later file needs it, rather than added here return by return
+            self._batch.flush(wait=False)
+            self.history.forget(check.communes)
 
     def _prefetch(self, returns: list[Return]) -> None:
         """Load the history of every commune the returns name, in a few queries."""
@@ -262,7 +305,7 @@ CHUNK_FILES = 16  # files a worker reads per task
 
 def read_source(
     source: Path | tuple[bytes, str], catalog: Catalog, options: ReadOptions
-) -> tuple[str, list[Return]]:
+) -> tuple[str, list[Return] | LongTable]:
     """One file (or ``(bytes, name)``) read and parsed: its name and the returns it holds."""
     if isinstance(source, Path):
         read = read_path(source, options)
@@ -273,7 +316,7 @@ def read_source(
 
 def read_sources(
     sources: list[Path | tuple[bytes, str]], catalog: Catalog, options: IngestOptions
-) -> Iterator[tuple[str, list[Return]]]:
+) -> Iterator[tuple[str, list[Return] | LongTable]]:
     """Every source read and parsed, in order. With several cores and many files, worker
     processes read and parse the files (the slow part of a batch of forms) while this
     process checks and stores what they send back, a bounded number of files ahead."""
@@ -301,7 +344,7 @@ def read_sources(
     pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_worker_start, initargs=(catalog, options.read)
     )
-    futures: dict[int, Future[list[tuple[str, list[Return]]]]] = {}
+    futures: dict[int, Future[list[tuple[str, list[Return] | LongTable]]]] = {}
     ahead = 2 * workers
     submitted = 0
     try:
@@ -362,7 +405,7 @@ def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
     _WORKER["options"] = options
 
 
-def _worker_read(paths: list[Path]) -> list[tuple[str, list[Return]]]:
+def _worker_read(paths: list[Path]) -> list[tuple[str, list[Return] | LongTable]]:
     return [read_source(path, _WORKER["catalog"], _WORKER["options"]) for path in paths]
 
 

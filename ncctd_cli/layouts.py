@@ -70,14 +70,24 @@ def parse_sheet(sheet: Sheet, catalog: Catalog, *, decimal_point: bool = False) 
     if first is None:
         return []
     headers = [fold_header(_text(c)) for c in rows[first]]
-    if _find(headers, LONG_INDICATOR) is not None and _find(headers, LONG_VALUE) is not None and (
-        _find(headers, LONG_COMMUNE) is not None and _find(headers, LONG_PERIOD) is not None
-    ):
+    if long_columns(headers) is not None:
         return _parse_long(sheet, first, headers, catalog, decimal_point)
     if _find(headers, WIDE_COMMUNE) is not None and _find(headers, WIDE_PERIOD) is not None:
         return _parse_wide(sheet, first, headers, catalog, decimal_point)
     found = _parse_form(sheet, catalog, decimal_point)
     return [found] if found else []
+
+
+def long_columns(headers: Sequence[str]) -> tuple[int, int, int, int] | None:
+    """(commune, period, indicator, value) columns of a long table's folded header row,
+    or None when the row is not one."""
+    commune_col = _find(headers, LONG_COMMUNE)
+    period_col = _find(headers, LONG_PERIOD, skip=commune_col)
+    indicator_col = _find(headers, LONG_INDICATOR)
+    value_col = _find(headers, LONG_VALUE)
+    if commune_col is None or period_col is None or indicator_col is None or value_col is None:
+        return None
+    return commune_col, period_col, indicator_col, value_col
 
 
 def _find(headers: Sequence[str], names: set[str], skip: int | None = None) -> int | None:
@@ -93,7 +103,7 @@ def _find(headers: Sequence[str], names: set[str], skip: int | None = None) -> i
 def _find_form_header(rows: list[list[Cell]]) -> tuple[int, int | None, int | None, int] | None:
     """(row, code column, label column, value column) of a form's header row."""
     for r, row in enumerate(rows[:FORM_SCAN_ROWS]):
-        headers = [fold_header(_text(c)) for c in row]
+        headers = ["" if c is None else fold_header(_text(c)) for c in row]  # most are None
         value_col = _find(headers, VALUE_HEADERS)
         if value_col is None:
             continue
@@ -139,6 +149,11 @@ def _is_total_row(row: list[Cell], label_col: int | None) -> bool:
 
 
 def _parse_form(sheet: Sheet, catalog: Catalog, decimal_point: bool) -> Return | None:
+    """A form's return: its commune and period cells, and one value per indicator row.
+
+    A batch holds thousands of forms, so a row costs a few look-ups: a row naming an
+    indicator (by code, else by label) gives its value; any other row (blank, a heading, a
+    note, a total) is passed over unless it holds a number, which no indicator would take."""
     header = _find_form_header(sheet.rows)
     if header is None:
         return None
@@ -149,27 +164,28 @@ def _parse_form(sheet: Sheet, catalog: Catalog, decimal_point: bool) -> Return |
         ret.commune_text, ret.commune_cell = meta["commune"]
     if "period" in meta:
         ret.period_text, ret.period_cell = meta["period"]
-    for r in range(h + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        if all(is_empty(c) for c in row):
-            continue
-
-        def at(col: int | None, row: list[Cell] = row) -> Cell:
-            return row[col] if col is not None and col < len(row) else None
-
-        code_raw, label_raw, value_raw = at(code_col), at(label_col), at(value_col)
-        if not is_empty(code_raw):
-            indicator = catalog.indicator(_text(code_raw))
-            named = _text(code_raw)
-        else:
-            indicator = catalog.indicator(_text(label_raw)) if not is_empty(label_raw) else None
+    rows = sheet.rows
+    lines = sheet.line_numbers
+    value_letters = cell_ref(0, value_col)[:-1]
+    for r in range(h + 1, len(rows)):
+        row = rows[r]
+        width = len(row)
+        code_raw = row[code_col] if code_col is not None and code_col < width else None
+        label_raw = row[label_col] if label_col is not None and label_col < width else None
+        value_raw = row[value_col] if value_col < width else None
+        # the row's name: its code, else its label ("" when both are empty: a blank row,
+        # a heading or a note, passed over below unless a number stands in the value column)
+        named = "" if is_empty(code_raw) else _text(code_raw)
+        if not named and not is_empty(label_raw):
             named = _text(label_raw)
+        indicator = catalog.indicator(named) if named else None
+        cell = f"{value_letters}{lines[r] if lines is not None else r + 1}"
         if indicator is None:
             if _is_total_row(row, label_col) or not holds_number(value_raw, decimal_point):
-                continue  # headings, notes, signature lines, total rows
-            _unknown_indicator(ret, named, sheet.ref(r, value_col), catalog)
+                continue  # headings, notes, signature lines, total rows, blank rows
+            _unknown_indicator(ret, named, cell, catalog)
             continue
-        _add_value(ret, indicator, value_raw, sheet.ref(r, value_col), decimal_point)
+        _add_value(ret, indicator, value_raw, cell, decimal_point)
     return ret
 
 
@@ -267,12 +283,9 @@ def _parse_long(
 
     Built for national files (millions of rows): each distinct spelling of a commune, a
     period or an indicator is looked at once, and a row costs a few dictionary look-ups."""
-    commune_col = _find(headers, LONG_COMMUNE)
-    period_col = _find(headers, LONG_PERIOD, skip=commune_col)
-    indicator_col = _find(headers, LONG_INDICATOR)
-    value_col = _find(headers, LONG_VALUE)
-    assert commune_col is not None and period_col is not None
-    assert indicator_col is not None and value_col is not None
+    columns = long_columns(headers)
+    assert columns is not None
+    commune_col, period_col, indicator_col, value_col = columns
     rows = sheet.rows
     lines = sheet.line_numbers
     value_letters = cell_ref(0, value_col)[:-1]

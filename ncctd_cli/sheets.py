@@ -22,12 +22,14 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .guards import (
     Limits,
     Refusal,
     check_csv_text,
     check_ole2,
+    check_part_count,
     check_zip,
     classify_zip,
     corrupt,
@@ -39,6 +41,9 @@ from .guards import (
 )
 from .model import Problem, cell_ref
 from .vietnamese import nfc
+
+if TYPE_CHECKING:
+    from .tables import LongTable
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 RETURN_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".tsv", ".txt")
@@ -54,6 +59,9 @@ class ReadOptions:
     encoding: str | None = None  # force a CSV encoding
     decimal_point: bool = False  # CSV numbers written with '.' as the decimal mark
     limits: Limits = field(default_factory=Limits)
+    # A long CSV of at least this many lines is read by columns (see tables.py), not row
+    # by row; None: always row by row.
+    column_min_lines: int | None = 20_000
 
 
 @dataclass
@@ -81,6 +89,8 @@ class SourceFile:
     sha256: str | None = None
     sheets: list[Sheet] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # A long CSV read by columns (instead of ``sheets``): see tables.py
+    table: LongTable | None = None
 
     def refuse(self, code: str, message: str) -> SourceFile:
         self.problems.append(Problem("error", code, message, file=self.file))
@@ -125,12 +135,12 @@ def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> So
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > options.limits.max_file_bytes:
         return SourceFile(name, "unknown", digest).refuse(*_too_large(len(data), options.limits))
-    kind = sniff_kind(data, name)
+    kind, archive = _sniff(data)
     source = SourceFile(name, kind, digest)
     if not data or data.isspace():
         return source.refuse("empty-file", "Tệp trống (0 byte hoặc chỉ có khoảng trắng): không có báo cáo nào.")
     try:
-        _guard(data, name, kind, options.limits)
+        _guard(data, name, kind, options.limits, archive)
     except Refusal as refusal:
         return source.refuse(refusal.code, refusal.message)
     except Exception as exc:  # damage no check named (struct.error, IndexError...): refused too
@@ -168,26 +178,50 @@ _ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
 def sniff_kind(data: bytes, name: str = "") -> str:
     """What a file is, from its bytes (cheaply; the guards run after): xlsx, ods, xls,
     encrypted, csv, broken-zip or unknown. The name is not looked at."""
+    kind, archive = _sniff(data)
+    if archive is not None:
+        archive.close()
+    return kind
+
+
+def _sniff(data: bytes) -> tuple[str, zipfile.ZipFile | None]:
+    """:func:`sniff_kind`, and for a zipped workbook (xlsx, ods) the zip it opened: the guards
+    go on with it rather than read its directory a second time (for a small form, reading
+    it costs about as much as all the rest of the sniffing)."""
     if data.startswith(_ZIP_MAGIC):
         if count_zip_members(data) > Limits().max_zip_members:
-            return "unknown"
+            return "unknown", None
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                kind = classify_zip(archive)
+            archive = zipfile.ZipFile(io.BytesIO(data))
         except Exception:  # any damage: zipfile raises many kinds
-            return "broken-zip"
-        return kind if kind in ("xlsx", "ods") else "unknown"
+            return "broken-zip", None
+        try:
+            kind = classify_zip(archive)
+        except Exception:
+            archive.close()
+            return "broken-zip", None
+        if kind in ("xlsx", "ods"):
+            return kind, archive
+        archive.close()
+        return "unknown", None
     if data.startswith(_OLE2):
-        return "encrypted" if _ENCRYPTED_MARK in data else "xls"
+        return ("encrypted" if _ENCRYPTED_MARK in data else "xls"), None
     if describe_binary(data):
-        return "unknown"
-    return "csv" if _looks_like_text(data[:65536]) else "unknown"
+        return "unknown", None
+    return ("csv" if _looks_like_text(data[:65536]) else "unknown"), None
 
 
-def _guard(data: bytes, name: str, kind: str, limits: Limits) -> None:
-    """Raise a :class:`Refusal` for a file no parser should see (see :mod:`.guards`)."""
+def _guard(
+    data: bytes, name: str, kind: str, limits: Limits, archive: zipfile.ZipFile | None = None
+) -> None:
+    """Raise a :class:`Refusal` for a file no parser should see (see :mod:`.guards`).
+    ``archive``: the zip :func:`_sniff` opened, for an xlsx or ods."""
     if kind in ("xlsx", "ods"):
-        with open_zip(data, limits) as archive:
+        if archive is None:
+            archive = open_zip(data, limits)
+        else:
+            check_part_count(data, limits)  # the caller's limit (the sniffing used the default)
+        with archive:
             check_zip(data, archive, kind, limits)
     elif kind == "broken-zip":
         raise corrupt("không giải nén được")
@@ -257,26 +291,23 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
     limits = limits or Limits()
     budget = limits.max_cells
     try:
-        with _rust_panics_quiet():
+        with _rust_panics_quiet():  # the whole calamine session: one redirection per workbook
             workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        for meta in workbook.sheets_metadata:
-            if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
-                continue
-            if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
-                continue
-            with _rust_panics_quiet():
+            for meta in workbook.sheets_metadata:
+                if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
+                    continue
+                if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
+                    continue
                 sheet = workbook.get_sheet_by_name(meta.name)
-            end = sheet.end
-            if end is not None:  # a second check, after the guards' own count
-                budget -= (end[0] + 1) * (end[1] + 1)
-                if budget < 0:
-                    refusal = too_many_cells(limits)
-                    source.sheets.clear()
-                    return source.refuse(refusal.code, refusal.message)
-            rows = sheet.to_python(skip_empty_area=False)
-            source.sheets.append(
-                Sheet(source.file, nfc(meta.name), [[_cell(v) for v in row] for row in rows])
-            )
+                end = sheet.end
+                if end is not None:  # a second check, after the guards' own count
+                    budget -= (end[0] + 1) * (end[1] + 1)
+                    if budget < 0:
+                        refusal = too_many_cells(limits)
+                        source.sheets.clear()
+                        return source.refuse(refusal.code, refusal.message)
+                rows = sheet.to_python(skip_empty_area=False)
+                source.sheets.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
     except PasswordError:
         source.sheets.clear()
         return source.refuse("password-protected", password_protected().message)
@@ -296,29 +327,43 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
 def _rust_panics_quiet() -> Iterator[None]:
     """Calamine's Rust panics on some broken files are caught (a PanicException, refused as
     corrupt-file), but Rust prints them on file descriptor 2 first: a clerk would see a
-    "thread panicked" message. Standard error goes to the null device for the call."""
+    "thread panicked" message. Standard error goes to the null device for the call (opened
+    once per process: a batch of forms makes thousands of calls)."""
     try:
         fd = sys.stderr.fileno()
         sys.stderr.flush()
+        null = _null_device()
         saved = os.dup(fd)
     except (AttributeError, OSError, ValueError):  # no real descriptor (captured, embedded)
         yield
         return
     try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
-            try:
-                yield
-            finally:
-                os.dup2(saved, fd)
+        os.dup2(null, fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
     finally:
         os.close(saved)
 
 
-def _cell(value: object) -> Cell:
-    if isinstance(value, str):
-        return nfc(value) if value else None
-    return value
+_NULL_FD: list[int] = []  # the null device, opened on first use
+
+
+def _null_device() -> int:
+    if not _NULL_FD:
+        _NULL_FD.append(os.open(os.devnull, os.O_WRONLY))
+    return _NULL_FD[0]
+
+
+def _cells(rows: Sequence[Sequence[object]]) -> list[list[Cell]]:
+    """The cells calamine gives, as a :class:`Sheet` holds them: text NFC, an empty string
+    None, anything else as it is. One expression, no call for an empty or ASCII string (NFC
+    already; ``isascii`` reads a flag): a batch of forms reads millions of cells."""
+    return [
+        [((v if v.isascii() else nfc(v)) if v else None) if isinstance(v, str) else v for v in row]
+        for row in rows
+    ]
 
 
 def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
@@ -384,6 +429,18 @@ def _read_csv(data: bytes, source: SourceFile, options: ReadOptions) -> SourceFi
         return source.refuse(refusal.code, refusal.message)
     text = _drop_trailing_blank_lines(nfc(text))
     delimiter = sniff_delimiter(text)
+    least = options.column_min_lines
+    if least is not None and text.count("\n") + 1 >= least:
+        from .tables import read_long_table
+
+        source.table = read_long_table(text, delimiter, source.file, limits)
+        if source.table is not None:
+            return source
+    return read_csv_rows(text, delimiter, source, limits)
+
+
+def read_csv_rows(text: str, delimiter: str, source: SourceFile, limits: Limits) -> SourceFile:
+    """A CSV's decoded, checked text → one sheet of rows (each with its line number)."""
     fast = _read_csv_fast(text, delimiter, limits.max_columns)
     if fast is not None and fast[0]:
         source.sheets.append(Sheet(source.file, None, *fast))
@@ -422,8 +479,17 @@ def _blank_csv(source: SourceFile) -> SourceFile:
 
 
 def _drop_trailing_blank_lines(text: str) -> str:
-    """Cut the blank lines (or lines of only separators) at the end, in one C-speed call."""
-    content = len(text.rstrip("\r\n\t ;,"))
+    """Cut the blank lines (or lines of only separators) at the end. The end is found a
+    block at a time from the back (stripping the whole text would copy it: 100 MB for a
+    national file, to cut one newline)."""
+    content, stop = 0, len(text)
+    while stop:
+        start = max(0, stop - 65536)
+        kept = len(text[start:stop].rstrip("\r\n\t ;,"))
+        if kept:
+            content = start + kept
+            break
+        stop = start
     end = text.find("\n", content)
     return text[: end + 1] if 0 <= end < len(text) - 1 else text
 

@@ -5,6 +5,8 @@
 - ``return_values``: the values of every version, with the cell each came from.
 - ``facts``: the current values only, keyed (period, commune, indicator), which is what
   roll-ups read: their cost grows with the window asked for, not with the history kept.
+  (A commune's history is read from ``returns`` and ``return_values``: no second index on
+  ``facts`` to keep up at every import.)
 - ``problems``: the warnings each stored version came in with.
 
 WAL journal, a busy timeout, and one transaction per return (or per batch with ``atomic``):
@@ -23,6 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +63,6 @@ CREATE TABLE IF NOT EXISTS return_values (
 CREATE TABLE IF NOT EXISTS facts (
   period TEXT NOT NULL, commune TEXT NOT NULL, indicator TEXT NOT NULL, value REAL NOT NULL,
   PRIMARY KEY (period, commune, indicator)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS facts_commune ON facts (commune, indicator, period);
 CREATE TABLE IF NOT EXISTS problems (
   return_id INTEGER NOT NULL REFERENCES returns(id), severity TEXT NOT NULL, code TEXT NOT NULL,
   message TEXT NOT NULL, file TEXT, sheet TEXT, cell TEXT, commune TEXT, period TEXT,
@@ -86,6 +88,16 @@ def content_hash(values: dict[str, float]) -> str:
 _JSON_PARTS: dict[tuple[str, float], str] = {}  # (code, value) → '"code": value'
 
 
+def canonical_part(code: str, value: float) -> str:
+    """One finite float value's part of the canonical JSON: ``"code": 1.5``."""
+    return f"{json.dumps(code)}: {round(value, 9)!r}"
+
+
+def hash_of_parts(parts: list[str]) -> str:
+    """:func:`content_hash` of a return whose values' parts are ``parts``, sorted by code."""
+    return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
+
+
 def _canonical_json(values: dict[str, float]) -> str:
     """``json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)``,
     written out directly, each (code, value) pair formatted once: a national file hashes
@@ -99,7 +111,7 @@ def _canonical_json(values: dict[str, float]) -> str:
             key, value = pair
             if value != value or value in (_INF, -_INF):
                 return json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
-            part = f"{json.dumps(key)}: {round(value, 9)!r}"
+            part = canonical_part(key, value)
             if value != 0:  # 0.0 and -0.0 are one key, two texts
                 if len(_JSON_PARTS) > 200_000:
                     _JSON_PARTS.clear()
@@ -266,6 +278,10 @@ class Store:
 
     def _configure(self, timeout: float) -> None:
         self.conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+        if self.conn.execute("PRAGMA page_count").fetchone()[0] == 0:
+            # a new store: pages of 16 KB (a tenth off a national import: fewer page splits
+            # and fewer pages to write; SQLite's default is 4 KB)
+            self.conn.execute("PRAGMA page_size = 16384")
         # Switching a new store to WAL does not wait on the busy timeout: another process
         # creating the same store at that instant answers "locked" at once. Wait here too.
         deadline = time.monotonic() + timeout
@@ -295,6 +311,7 @@ class Store:
         ).fetchone()
         if has_meta:
             self._add_group_column()
+            self._drop_commune_index()
             return
         with self.transaction():
             # Two processes may create the same new store at once: the second one, once it
@@ -309,6 +326,13 @@ class Store:
                 (SCHEMA_VERSION, now_iso()),
             )
             self._write_catalog(catalog or default_catalog())
+
+    def _drop_commune_index(self) -> None:
+        """Stores made before the history was read from ``returns``: their index on
+        ``facts`` by commune is no longer used, and slowed every import."""
+        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='index' AND name='facts_commune'").fetchone():
+            with self.transaction():
+                self.conn.execute("DROP INDEX IF EXISTS facts_commune")
 
     def _is_ncctd_store(self) -> bool:
         """True for an ncctd store, False for an empty file; another program's SQLite
@@ -502,7 +526,8 @@ class Store:
             chunk = communes[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for commune, period, indicator, value in self.conn.execute(
-                f"SELECT commune, period, indicator, value FROM facts WHERE commune IN ({marks})",
+                "SELECT r.commune, r.period, v.indicator, v.value FROM returns r "
+                f"JOIN return_values v ON v.return_id = r.id WHERE r.is_current = 1 AND r.commune IN ({marks})",
                 chunk,
             ):
                 index = indexes.get(period)
@@ -544,7 +569,9 @@ class Store:
         self.wait_for_writes()
         found: dict[int, dict[str, float]] = {}
         for period, indicator, value in self.conn.execute(
-            "SELECT period, indicator, value FROM facts WHERE commune = ?", (commune,)
+            "SELECT r.period, v.indicator, v.value FROM returns r JOIN return_values v ON v.return_id = r.id "
+            "WHERE r.is_current = 1 AND r.commune = ?",
+            (commune,),
         ):
             found.setdefault(Period.parse_iso(period).index, {})[indicator] = value
         return found
@@ -647,6 +674,7 @@ class _Queued:
     digest: str
     received_at: str
     before: Current | None  # the current version it was decided against
+    cells: list[str] | None = None  # each value's cell, in ``values`` order (else ret.values)
     id: int = 0  # the row it was written as
     queued_at: float = field(default_factory=time.monotonic)
 
@@ -711,12 +739,21 @@ class SaveBatch:
                 raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
         return known
 
-    def save(self, ret: Return, values: dict[str, float] | None = None) -> str:
+    def save(
+        self,
+        ret: Return,
+        values: dict[str, float] | None = None,
+        *,
+        digest: str | None = None,
+        cells: list[str] | None = None,
+    ) -> str:
         """Decide a return's status and queue it (``stored``/``replaced``) for writing.
-        ``values``: its ``reported`` values, if already at hand."""
+        ``values``: its ``reported`` values, if already at hand; ``digest``: their
+        :func:`content_hash`; ``cells``: the cell of each value, in ``values`` order (a long
+        table's returns carry no :class:`Value` objects)."""
         assert ret.commune and ret.period and not ret.refused
         values = ret.reported if values is None else values
-        digest = content_hash(values)
+        digest = content_hash(values) if digest is None else digest
         period = str(ret.period)
         known = self._current(period)
         before = known.get(ret.commune)
@@ -725,7 +762,7 @@ class SaveBatch:
         if status in ("stored", "replaced"):
             known[ret.commune] = (None, (before[1] if before else 0) + 1, digest)
             self._queue.append(
-                _Queued(ret, values, digest, self.received_at or self._now(), before)
+                _Queued(ret, values, digest, self.received_at or self._now(), before, cells)
             )
             self._queued_values += len(values)
             if (
@@ -743,6 +780,9 @@ class SaveBatch:
         for them (:meth:`Store.wait_for_writes`)."""
         queue, self._queue, self._queued_values = self._queue, [], 0
         store = self.store
+        # the chunk before may still be committing in its thread: until it has, the
+        # connection shows as in a transaction, which is not an --atomic batch's
+        store.wait_for_writes()
         if queue and (wait or not store.persistent or store.conn.in_transaction):
             try:
                 with store.transaction() as c:
@@ -755,15 +795,21 @@ class SaveBatch:
                 raise StoreError(describe_sqlite_error(exc, store.path)) from exc
         elif queue:
             c = store.conn
-            store.wait_for_writes()
+            # The chunk's rows reference only the returns it writes itself, with ids it
+            # chose: the per-row foreign-key look-up (a tenth of a national import) is
+            # skipped while it writes. (Outside a transaction only: the pragma is a no-op
+            # inside one.)
+            c.execute("PRAGMA foreign_keys = OFF")
             try:
                 c.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
+                c.execute("PRAGMA foreign_keys = ON")
                 raise StoreError(describe_sqlite_error(exc, store.path)) from exc
             try:
-                written = self._write(c, queue, staged=True)
+                written = self._write(c, queue)
             except BaseException as exc:
                 c.execute("ROLLBACK")
+                c.execute("PRAGMA foreign_keys = ON")
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(describe_sqlite_error(exc, store.path)) from exc
                 raise
@@ -771,25 +817,22 @@ class SaveBatch:
             def finish() -> None:
                 try:
                     if written:
-                        c.execute("INSERT INTO return_values SELECT * FROM temp.ncctd_stage")
-                        c.execute("DELETE FROM temp.ncctd_stage")
                         _copy_facts(c, *written)
                     c.execute("COMMIT")
                 except BaseException:
                     if c.in_transaction:
                         c.execute("ROLLBACK")
                     raise
+                finally:
+                    c.execute("PRAGMA foreign_keys = ON")
                 self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
 
             store._write_in_background(finish)
         if wait:
             store.wait_for_writes()
 
-    def _write(
-        self, c: sqlite3.Connection, queue: list[_Queued], staged: bool = False
-    ) -> tuple[int, int] | None:
-        """Everything of a chunk but its facts (and, ``staged``, its values, left in a
-        temporary table): returns the range of the ids written."""
+    def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> tuple[int, int] | None:
+        """Everything of a chunk but its facts: returns the range of the ids written."""
         current: dict[tuple[str, str], Current | None] = {}
         if self._data_version() == self._seen and not self._recheck:
             for item in queue:  # the store is as it was when the returns were decided
@@ -853,23 +896,14 @@ class SaveBatch:
             "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
-        # Staged (flush(wait=False)): the rows go into a temporary table with no index,
-        # cheaper to fill from Python; the committing thread moves them (_copy_facts).
-        table = "temp.ncctd_stage" if staged else "return_values"
-        if staged:
-            c.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS ncctd_stage "
-                "(return_id INTEGER, indicator TEXT, value REAL, cell TEXT)"
-            )
-        c.executemany(
-            f"INSERT INTO {table} VALUES (?,?,?,?)",
-            [
-                (item.id, code, v, cells[code].cell)
-                for item in written
-                for cells in (item.ret.values,)
-                for code, v in item.values.items()
-            ],
-        )
+        rows_of_values: list[tuple[int, str, float, str | None]] = []
+        for item in written:
+            if item.cells is not None:
+                rows_of_values.extend(zip(repeat(item.id), item.values, item.values.values(), item.cells))
+            else:
+                cells = item.ret.values
+                rows_of_values.extend((item.id, code, v, cells[code].cell) for code, v in item.values.items())
+        c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", rows_of_values)
         c.executemany(
             "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
             [

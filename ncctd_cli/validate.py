@@ -11,7 +11,7 @@ from bisect import bisect_left, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from .catalog import Catalog
+from .catalog import Catalog, Rule
 from .model import Return
 from .vietnamese import NumberTextError, Period, format_number, parse_number_text, parse_period
 
@@ -131,6 +131,13 @@ class History:
         self.of(commune)
         return self._series[commune]
 
+    def forget(self, communes: Iterable[str]) -> None:
+        """Drop what is known of these communes: the next use reads the store again (after
+        a long table is stored, that is cheaper than adding its returns one by one)."""
+        for commune in communes:
+            self._cache.pop(commune, None)
+            self._series.pop(commune, None)
+
     def add(self, ret: Return, values: dict[str, float] | None = None) -> None:
         """Count an accepted return in (``values``: its ``reported``, if already at hand)."""
         if ret.commune and ret.period:
@@ -241,6 +248,15 @@ class Validator:
             return
         ret.commune = code
 
+    def period_of(self, text: object) -> Period | None:
+        """The month a cell names (``parse_period``), each spelling read once."""
+        if type(text) is not str:
+            return parse_period(text)
+        period = self._periods.get(text, _UNREAD_PERIOD)
+        if period is _UNREAD_PERIOD:
+            period = self._periods[text] = parse_period(text)
+        return period
+
     def _period(self, ret: Return) -> None:
         if ret.period_text is None:
             ret.problem(
@@ -250,13 +266,7 @@ class Validator:
                 cell=ret.period_cell,
             )
             return
-        text = ret.period_text
-        if type(text) is str:  # each spelling is read once
-            period = self._periods.get(text, _UNREAD_PERIOD)
-            if period is _UNREAD_PERIOD:
-                period = self._periods[text] = parse_period(text)
-        else:
-            period = parse_period(text)
+        period = self.period_of(ret.period_text)
         if period is None:
             ret.problem(
                 "error",
@@ -373,12 +383,10 @@ class Validator:
         values = ret.reported if values is None else values
         for rule in self.catalog.rules:
             if rule.holds(values) is False:
-                ret.problem(
-                    rule.severity,
-                    f"rule-{rule.code}",
-                    f"{rule.message} ({rule.text}).",
-                    indicator=rule.left[0],
-                )
+                self.rule_broken(ret, rule)
+
+    def rule_broken(self, ret: Return, rule: Rule) -> None:
+        ret.problem(rule.severity, f"rule-{rule.code}", f"{rule.message} ({rule.text}).", indicator=rule.left[0])
 
     def _against_history(self, ret: Return, reported: dict[str, float] | None = None) -> None:
         assert ret.commune and ret.period
@@ -394,16 +402,7 @@ class Validator:
             if stock[code]:
                 earlier = one.before(index)
                 if earlier and number < earlier[1] - 1e-9:
-                    indicator = self.catalog.indicator_by_code[code]
-                    ret.problem(
-                        "warning",
-                        "stock-decreased",
-                        f"{indicator.label} giảm từ {_fmt(earlier[1], indicator.decimals)} "
-                        f"({Period.from_index(earlier[0])}) xuống {_fmt(number, indicator.decimals)}: "
-                        "đây là số tồn, thường không giảm.",
-                        cell=ret.values[code].cell,
-                        indicator=code,
-                    )
+                    self.stock_decreased(ret, code, number, earlier, ret.values[code].cell)
             ordered = one.ordered
             n = len(ordered)
             if n < OUTLIER_MIN_HISTORY:
@@ -419,16 +418,36 @@ class Validator:
                 and median > 0
                 and number > OUTLIER_FACTOR * median
             ):
-                indicator = self.catalog.indicator_by_code[code]
-                ret.problem(
-                    "warning",
-                    "outlier",
-                    f"{indicator.label} = {_fmt(number, indicator.decimals)} lớn gấp "
-                    f"{number / median:.0f} lần mức thường thấy của xã "
-                    f"(trung vị {_fmt(median, indicator.decimals)}): hãy kiểm tra lại.",
-                    cell=ret.values[code].cell,
-                    indicator=code,
-                )
+                self.outlier(ret, code, number, median, ret.values[code].cell)
+
+    # The history's two warnings, worded once (tables.py finds them by columns).
+
+    def stock_decreased(
+        self, ret: Return, code: str, number: float, earlier: tuple[int, float], cell: str | None
+    ) -> None:
+        """``earlier``: (month index, value) of the latest earlier value."""
+        indicator = self.catalog.indicator_by_code[code]
+        ret.problem(
+            "warning",
+            "stock-decreased",
+            f"{indicator.label} giảm từ {_fmt(earlier[1], indicator.decimals)} "
+            f"({Period.from_index(earlier[0])}) xuống {_fmt(number, indicator.decimals)}: "
+            "đây là số tồn, thường không giảm.",
+            cell=cell,
+            indicator=code,
+        )
+
+    def outlier(self, ret: Return, code: str, number: float, median: float, cell: str | None) -> None:
+        indicator = self.catalog.indicator_by_code[code]
+        ret.problem(
+            "warning",
+            "outlier",
+            f"{indicator.label} = {_fmt(number, indicator.decimals)} lớn gấp "
+            f"{number / median:.0f} lần mức thường thấy của xã "
+            f"(trung vị {_fmt(median, indicator.decimals)}): hãy kiểm tra lại.",
+            cell=cell,
+            indicator=code,
+        )
 
 
 def _fmt(value: float, decimals: int) -> str:

@@ -6,6 +6,7 @@ Everything here is pure and cheap to import (no pandas, no openpyxl).
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -82,9 +83,17 @@ def parse_number_text(text: str, *, decimal_point: bool = False) -> float | None
     (``1 700``). ``-`` alone means zero. Empty text means "not reported" (``None``).
     With ``decimal_point=True`` (English exports), ``.`` is the decimal mark and ``,`` groups.
 
-    Raises :class:`NumberTextError` with code ``invalid-number`` or ``formula-text``.
+    Raises :class:`NumberTextError` with code ``invalid-number`` or ``formula-text`` (also
+    for digits too many for a float: ``9`` written 400 times is not a count).
     Negative numbers are returned as negative: refusing them is the validator's job.
     """
+    number = _number_text(text, decimal_point)
+    if number is not None and not math.isfinite(number):
+        raise NumberTextError("invalid-number", nfc(text).strip())
+    return number
+
+
+def _number_text(text: str, decimal_point: bool) -> float | None:
     raw = nfc(text).strip()
     if raw == "":
         return None

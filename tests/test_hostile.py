@@ -282,11 +282,13 @@ def test_csv_with_too_many_columns() -> None:
 def test_csv_blank_rows_cost_nothing_and_keep_line_numbers() -> None:
     head = "Xã;Kỳ báo cáo;Chỉ tiêu;Số lượng\n"
     data = (head + ";;;\n" * 50_000 + "Nậm Có;1/2024;leader_visits;7\n" + ";;;;\n" * 100_000).encode()
-    source = read_bytes(data, "rows.csv")
+    source = read_bytes(data, "rows.csv", ReadOptions(column_min_lines=None))
     assert not source.problems
     sheet = source.sheets[0]
     assert len(sheet.rows) == 2
     assert sheet.ref(1, 3) == "D50002"
+    table = read_bytes(data, "rows.csv").table  # long and big enough: read by columns
+    assert table is not None and table.lines.tolist() == [50002]
 
 
 def test_a_nul_byte_names_its_line() -> None:

@@ -1,0 +1,281 @@
+"""The column path (tables.py) against the row path: the same long tables, full of faults,
+must give the same report (returns, order, statuses, problems) and the same store.
+
+Each case is ingested twice into fresh stores: once with every long CSV read by columns
+(``column_min_lines=1``), once row by row (``column_min_lines=None``).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import sqlite3
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ncctd_cli.catalog import Catalog, default_catalog
+from ncctd_cli.ingest import IngestOptions, Ingestor
+from ncctd_cli.sheets import ReadOptions
+from ncctd_cli.store import Store
+from ncctd_cli.vietnamese import Period
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+TODAY = Period(2024, 6)
+
+CATALOG = default_catalog()
+COMMUNES = CATALOG.communes
+INDICATORS = CATALOG.indicators
+
+
+def tables_module():  # the module, not the re-exported names of the package
+    import ncctd_cli.tables  # noqa: F401
+
+    return sys.modules["ncctd_cli.tables"]
+
+
+def spellings_of_commune(n: int) -> list[str]:
+    commune = COMMUNES[n]
+    bare = commune.name.removeprefix("Xã ").removeprefix("Thị trấn ")
+    return [commune.name, commune.code, bare, bare.upper()]
+
+
+def value_text(rng: random.Random, indicator, faults: bool) -> str:
+    if faults and rng.random() < 0.04:
+        return rng.choice(["abc", "-3", "2,5", "-0", "=SUM(A1)", "12..5", " ", "", "-", "1e400" * 0 + "9" * 400])
+    if indicator.is_integer:
+        number = rng.choice([0, 1, 2, 3, 5, 8, 12, 40, 300, 1700, 25000])
+        return f"{number:,}".replace(",", ".")
+    return rng.choice(["0", "1,5", "12,25", "3", "0,1", "149,6"])
+
+
+def make_table(
+    rng: random.Random,
+    *,
+    communes: int = 6,
+    months: list[Period],
+    faults: bool = True,
+    shuffle: bool = False,
+    extra_column: bool = False,
+    outliers: bool = True,
+) -> str:
+    header = ["Xã", "Kỳ báo cáo", "Chỉ tiêu", "Giá trị"] + (["Ghi chú"] if extra_column else [])
+    lines = [",".join(header)]
+    returns = [(c, m) for c in range(communes) for m in months]
+    if shuffle:
+        rng.shuffle(returns)
+    for c, month in returns:
+        commune = rng.choice(spellings_of_commune(c)) if faults else COMMUNES[c].name
+        if faults and rng.random() < 0.03:
+            commune = rng.choice(["Xã Không Có", "Tổng cộng", ""])
+        period = rng.choice([str(month), f"{month.month:02d}/{month.year}"])
+        if faults and rng.random() < 0.03:
+            period = rng.choice(["13/2023", "2027-01", ""])
+        chosen = rng.sample(INDICATORS, rng.randint(4, len(INDICATORS)))
+        for indicator in chosen:
+            name = indicator.code if rng.random() < 0.8 else indicator.label
+            text = value_text(rng, indicator, faults)
+            if outliers and month.index % 7 == 6 and rng.random() < 0.2:
+                text = "900.000" if indicator.is_integer else "9000,5"
+            row = [commune, period, name, text]
+            if faults and rng.random() < 0.01:
+                row[2] = rng.choice(["chi_tieu_la", ""])
+            if faults and rng.random() < 0.01:
+                lines.append(",".join(_quote(v) for v in row) + ("," if extra_column else ""))
+                row[3] = rng.choice([text, "7"])  # the same indicator again
+            lines.append(",".join(_quote(v) for v in row) + ("," + rng.choice(["", "x"]) if extra_column else ""))
+        if faults and rng.random() < 0.05:
+            lines.append("")  # a blank line
+    return "\n".join(lines) + "\n"
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if "," in value or '"' in value else value
+
+
+def ingest(db: Path, files: list[Path], *, columns: bool, catalog: Catalog | None = None, **options) -> dict:
+    read = ReadOptions(column_min_lines=1 if columns else None)
+    with Store.open(db, catalog=catalog) as store:
+        report = Ingestor(store, IngestOptions(read=read, today=TODAY, workers=1, **options)).run(files)
+        return report.to_json()
+
+
+def dump(db: Path) -> dict[str, list]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "returns": conn.execute(
+                "SELECT id, commune, period, version, file, sheet, layout, sha256, content_hash, is_current "
+                "FROM returns ORDER BY id"
+            ).fetchall(),
+            "values": conn.execute("SELECT * FROM return_values ORDER BY return_id, indicator").fetchall(),
+            "facts": conn.execute("SELECT * FROM facts ORDER BY period, commune, indicator").fetchall(),
+            "problems": conn.execute("SELECT * FROM problems ORDER BY rowid").fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def both(tmp_path: Path, batches: list[list[Path]], catalog: Catalog | None = None, **options) -> tuple:
+    """Every batch ingested in turn, by columns into one store and by rows into another."""
+    results = []
+    for columns in (True, False):
+        db = tmp_path / f"{'columns' if columns else 'rows'}.sqlite"
+        reports = [ingest(db, files, columns=columns, catalog=catalog, **options) for files in batches]
+        results.append((reports, dump(db)))
+    (col_reports, col_store), (row_reports, row_store) = results
+    assert col_reports == row_reports
+    assert col_store == row_store
+    return col_reports, col_store
+
+
+class Spy:
+    """Counts the tables the columns judged (check_table gave a verdict)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        module = tables_module()
+        self.judged = 0
+        self.handed_back = 0
+        original = module.check_table
+
+        def check_table(*args, **kwargs):
+            found = original(*args, **kwargs)
+            if found is None:
+                self.handed_back += 1
+            else:
+                self.judged += 1
+            return found
+
+        monkeypatch.setattr(module, "check_table", check_table)
+
+
+MONTHS_2023 = [Period(2023, m) for m in range(1, 13)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_faulty_tables_give_the_same_results_both_ways(tmp_path: Path, seed: int, monkeypatch) -> None:
+    rng = random.Random(seed)
+    path = tmp_path / "national.csv"
+    path.write_text(make_table(rng, months=MONTHS_2023, extra_column=seed % 3 == 0), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, _ = both(tmp_path, [[path]])
+    assert spy.judged == 1  # the faults are in rows: the table itself is judged by columns
+    statuses = {r["status"] for r in reports[0]["returns"]}
+    assert "stored" in statuses and "rejected" in statuses
+    codes = {p["code"] for r in reports[0]["returns"] for p in r["problems"]}
+    assert len(codes & {"unknown-commune", "missing-commune", "invalid-number", "negative-value",
+                        "invalid-period", "future-period", "unknown-indicator", "duplicate-indicator",
+                        "fraction-for-integer", "formula-text"}) >= 4, codes
+
+
+def test_history_warnings_and_stored_history(tmp_path: Path, monkeypatch) -> None:
+    """A year stored first (by each path), then the next year as a table: the outliers and
+    falling stocks are found against stored and table values alike."""
+    rng = random.Random(99)
+    first, second = tmp_path / "2022.csv", tmp_path / "2023.csv"
+    first.write_text(make_table(rng, months=[Period(2022, m) for m in range(1, 13)], faults=False), encoding="utf-8")
+    second.write_text(make_table(rng, months=MONTHS_2023, faults=False), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, store = both(tmp_path, [[first], [second]])
+    assert spy.judged == 2
+    codes = [p["code"] for r in reports[1]["returns"] for p in r["problems"]]
+    assert "outlier" in codes and "stock-decreased" in codes
+    assert any(p["code"].startswith("rule-") for r in reports[1]["returns"] for p in r["problems"])
+    assert store["facts"] and len(store["returns"]) == 2 * 6 * 12
+
+
+def test_out_of_order_months_go_row_by_row(tmp_path: Path, monkeypatch) -> None:
+    rng = random.Random(5)
+    path = tmp_path / "shuffled.csv"
+    path.write_text(make_table(rng, months=MONTHS_2023, shuffle=True), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    both(tmp_path, [[path]])
+    assert spy.handed_back == 1 and spy.judged == 0
+
+
+def test_a_table_sent_again_is_unchanged_and_overlaps_go_row_by_row(tmp_path: Path, monkeypatch) -> None:
+    rng = random.Random(7)
+    path = tmp_path / "year.csv"
+    path.write_text(make_table(rng, months=MONTHS_2023, faults=False), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, _ = both(tmp_path, [[path], [path]])
+    assert {r["status"] for r in reports[1]["returns"]} == {"unchanged"}
+    assert spy.judged == 1 and spy.handed_back == 1  # the first judged, the second (overlapping) handed back
+
+
+def test_two_files_in_one_batch_see_each_other(tmp_path: Path, monkeypatch) -> None:
+    """The second table's communes have the first's months in their history (read back
+    from the store after the first is stored)."""
+    rng = random.Random(11)
+    first, second = tmp_path / "a-first-half.csv", tmp_path / "b-second-half.csv"
+    first.write_text(make_table(rng, months=MONTHS_2023[:6], faults=False), encoding="utf-8")
+    second.write_text(make_table(rng, months=MONTHS_2023[6:], faults=False), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, _ = both(tmp_path, [[first, second]])
+    assert spy.judged == 2
+    assert any(p["code"] == "outlier" for r in reports[0]["returns"] for p in r["problems"])
+
+
+@pytest.mark.parametrize(
+    "options", [{"strict": True}, {"replace": True}, {"atomic": True}, {"dry_run": True}, {"validate_only": True}]
+)
+def test_options_give_the_same_results_both_ways(tmp_path: Path, options: dict) -> None:
+    rng = random.Random(3)
+    path = tmp_path / "national.csv"
+    path.write_text(make_table(rng, months=MONTHS_2023), encoding="utf-8")
+    both(tmp_path, [[path], [path]], **options)
+
+
+def test_rules_of_severity_error_refuse_by_columns(tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "catalog"
+    shutil.copytree(DATA, folder)
+    rules = folder / "rules.csv"
+    rules.write_text(rules.read_text(encoding="utf-8").replace(",warning,", ",error,"), encoding="utf-8")
+    catalog = Catalog.from_folder(folder)
+    rng = random.Random(21)
+    path = tmp_path / "national.csv"
+    path.write_text(make_table(rng, months=MONTHS_2023, faults=False), encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, _ = both(tmp_path, [[path]], catalog=catalog)
+    assert spy.judged == 1
+    refused = [r for r in reports[0]["returns"] if r["status"] == "rejected"]
+    assert refused
+    for ret in refused:
+        assert any(p["code"].startswith("rule-") and p["severity"] == "error" for p in ret["problems"])
+
+
+def test_a_small_long_csv_is_still_read_row_by_row(tmp_path: Path) -> None:
+    """Below ``column_min_lines`` (the default) nothing changes for the clerk's files."""
+    from ncctd_cli.sheets import read_path
+
+    path = tmp_path / "small.csv"
+    path.write_text(make_table(random.Random(1), months=MONTHS_2023[:2], faults=False), encoding="utf-8")
+    source = read_path(path)
+    assert source.table is None and source.sheets
+    assert read_path(path, ReadOptions(column_min_lines=1)).table is not None
+
+
+def test_a_table_of_nothing_but_total_rows_is_refused_as_without_returns(tmp_path: Path) -> None:
+    path = tmp_path / "totals.csv"
+    path.write_text("Xã,Kỳ báo cáo,Chỉ tiêu,Giá trị\n" + "Tổng cộng,2023-01,leader_visits,5\n" * 30, encoding="utf-8")
+    reports, store = both(tmp_path, [[path]])
+    assert [p["code"] for r in reports[0]["returns"] for p in r["problems"]] == ["no-return"]
+    assert not store["returns"]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1), communes=st.integers(1, 8), months=st.integers(1, 12))
+def test_any_table_gives_the_same_results_both_ways(tmp_path_factory, seed: int, communes: int, months: int) -> None:
+    """Property: whatever the faults, spellings, sizes and history warnings, the column
+    path and the row path agree."""
+    rng = random.Random(seed)
+    tmp = tmp_path_factory.mktemp("table")
+    path = tmp / "national.csv"
+    path.write_text(
+        make_table(rng, communes=communes, months=MONTHS_2023[:months], extra_column=rng.random() < 0.3),
+        encoding="utf-8",
+    )
+    both(tmp, [[path]])
