@@ -238,10 +238,10 @@ class Ingestor:
             check.judge(first, last)
             for r in range(first, last):
                 ret, verdict = check.returns[r], check.verdict(r)
-                if verdict is None:  # a fault in its rows: the Validator words it (and refuses it)
-                    self.add(ret)
-                    continue
                 self.report.returns.append(ret)
+                if verdict is None:  # a fault in its rows, worded by the Validator
+                    ret.status = "rejected"
+                    continue
                 if not isinstance(verdict, Accepted):
                     ret.status = "rejected"  # a rule of severity error
                 elif self.options.validate_only:

@@ -11,8 +11,10 @@ distinct spelling is held once), and checked a column at a time:
 - rows are grouped into returns by (commune, month) spelling, in the order they first
   appear, as ``layouts._parse_long`` does;
 - the rules, and the checks against each commune's history (a stock that falls, a value far
-  above the commune's median), are array arithmetic over every return at once;
-- the accepted returns go to the store with their content hashes computed in bulk.
+  above the commune's median), are array arithmetic over many returns at once;
+- the accepted returns go to the store with their content hashes computed in bulk, a piece
+  of the table (all the months of some communes) being checked while the store's thread
+  commits the piece before.
 
 The results are those of the row path: the same returns in the same order, the same
 statuses, the same problems (worded by the :class:`Validator`), the same rows in the store.
@@ -23,10 +25,15 @@ cannot judge exactly, they hand back:
   a negative value, an unknown indicator with a value, no value at all, two different values
   of one indicator) is rebuilt from its lines by the layout parser and checked by the
   Validator like any return. Those faults are errors, so such a return is refused: it
-  touches neither the store nor the history the other returns are checked against;
-- a table whose history checks depend on the order of its returns (a commune's months out
-  of order, or not all after what the store holds for it), or ``--strict`` (where a warning
-  refuses a return, so the history depends on the checks), is read row by row.
+  touches neither the store nor the history the other returns are checked against (were
+  one not refused, the table would go row by row);
+- a table whose history checks depend on the order of its returns is read row by row:
+  a commune's months out of order, a month before the commune's latest stored one that is
+  not stored itself, a stored month sent with other values (replacing is decided return by
+  return), or ``--strict`` (a warning then refuses a return, so the history depends on
+  the checks). A stored month sent again with the same values (a script's re-run) is
+  judged by columns: it is checked against the commune's other months, as the row path
+  checks it, and is ``unchanged``.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from .layouts import TOTAL_WORDS, _parse_long, _same_number, _text, long_columns
 from .model import Return, cell_ref
 from .sheets import Cell, Sheet, SourceFile, read_csv_rows
 from .store import canonical_part, hash_of_parts
-from .validate import OUTLIER_FACTOR, OUTLIER_MIN_HISTORY, History, Validator
+from .validate import OUTLIER_FACTOR, OUTLIER_MIN_HISTORY, History, Validator, _Series
 from .vietnamese import NumberTextError, fold, fold_header, parse_number_text
 
 if TYPE_CHECKING:
@@ -108,19 +115,25 @@ def read_long_table(text: str, delimiter: str, file: str, limits: Limits) -> Lon
     lines_total = text.count("\n") + (0 if text.endswith("\n") else 1)
     import pandas as pd
 
-    try:
-        frame = pd.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+    data = text.encode("utf-8")
+
+    def read(dtype: str, usecols: list[int] | None = None) -> pd.DataFrame:  # "category" or "str"
+        return pd.read_csv(
+            io.BytesIO(data),
             sep=delimiter,
             header=None,
             skiprows=header_line,
-            dtype="category",
+            usecols=usecols,
+            dtype=dtype,
             na_filter=False,
             keep_default_na=False,
             skip_blank_lines=False,
             engine="c",
             encoding="utf-8",
         )
+
+    try:
+        frame = read("category")
     except (ValueError, pd.errors.ParserError, csv.Error, UnicodeError):
         return None  # rows wider than the first, a quote left open...: the row reader says
     if len(frame) != lines_total - header_line or frame.shape[1] > limits.max_columns:
@@ -133,9 +146,16 @@ def read_long_table(text: str, delimiter: str, file: str, limits: Limits) -> Lon
     filled = np.zeros(len(frame), dtype=bool)  # rows holding anything
     for position in range(frame.shape[1]):
         categorical = frame[position].cat
-        spellings = [str(s) for s in categorical.categories]
+        spellings = list(categorical.categories)
+        if all(type(s) is str for s in spellings):
+            codes = categorical.codes.to_numpy().astype(np.int32)
+        else:
+            # pandas turned a column of number-like cells into numbers ("1.700" → 1.7,
+            # "04456" → 4456): that column is read again as text, its spellings kept
+            texts = read("str", [position])[position].to_numpy(dtype=object)
+            as_text, uniques = pd.factorize(texts)
+            codes, spellings = as_text.astype(np.int32), [str(u) for u in uniques]
         blank = np.array([not s.strip() for s in spellings] + [True], dtype=bool)  # last: -1
-        codes = categorical.codes.to_numpy().astype(np.int32)
         codes[blank[codes]] = -1  # a cell of spaces is an empty cell, as the row reader reads it
         filled |= codes >= 0
         if position in positions:
@@ -193,9 +213,9 @@ class Accepted:
 @dataclass
 class TableCheck:
     """The returns of a long table, in the order they first appear, judged a piece at a
-    time (:attr:`pieces`, :meth:`judge`), and for each (see :meth:`verdict`): ``None`` (to
-    be checked by the Validator: a fault in its rows), ``False`` (refused by a rule), or
-    what storing it needs."""
+    time (:attr:`pieces`, :meth:`judge`), and for each (see :meth:`verdict`): ``None`` (a
+    fault in its rows: checked by the Validator, and refused), ``False`` (refused by a
+    rule), or what storing it needs."""
 
     returns: list[Return] = field(default_factory=list)
     verdicts: list[bool | None] = field(default_factory=list)  # True: accepted
@@ -238,7 +258,7 @@ class TableCheck:
         accepted = clean & ~refused
         # the history: a stock lower than the month before, a value far above the median
         _against_history(
-            self, j.validator, j.history, clean, accepted, t_ret, t_ind, t_value, j.month,
+            self, j.validator, j.history, clean, accepted, j.resent, t_ret, t_ind, t_value, j.month,
             j.ret_commune_no, j.named, (j.letter, j.t_lines[a:b]), codes,
         )
         for r in range(first, last):
@@ -370,12 +390,17 @@ def check_table(table: LongTable, validator: Validator, history: History) -> Tab
     present = np.unique(ret_commune_no[judged])
     commune_names = [named[n] for n in present.tolist()]
     history.prefetch(commune_names)
-    first_month = np.full(len(named), np.iinfo(np.int64).max)
-    np.minimum.at(first_month, ret_commune_no[judged], month[judged])
-    for n in present.tolist():
-        stored = history.of(named[n])
-        if stored and max(stored) >= first_month[n]:
-            return None
+    # each month after every stored one, or a stored one sent again (with the same values:
+    # checked below); what the store holds of a commune then comes before the table's months
+    resent = np.zeros(n_returns, dtype=bool)
+    latest = {n: max(stored) for n in present.tolist() if (stored := history.of(named[n]))}
+    if latest:
+        for r in judged.tolist():
+            n = int(ret_commune_no[r])
+            if n in latest and month[r] <= latest[n]:
+                if month[r] not in history.of(named[n]):
+                    return None  # a month missing in between: the order of checks matters
+                resent[r] = True
 
     # -- the returns, as the layout parser makes them
     check = TableCheck(communes=set(commune_names))
@@ -411,11 +436,24 @@ def check_table(table: LongTable, validator: Validator, history: History) -> Tab
     faulty_returns = np.flatnonzero(faulty)
     if len(faulty_returns):
         _rebuild(table, check, faulty_returns, ret_of_row, lines, validator)
+        for r in faulty_returns.tolist():
+            validator.check(check.returns[r])
+            if not check.returns[r].refused:  # then it would count in the others' history
+                return None
 
     # -- the reported values of the clean returns, a return's in the order of its rows
     taken = np.flatnonzero(reported & clean[ret_of_row])
     taken = taken[np.argsort(ret_of_row[taken], kind="stable")]
     t_ret = ret_of_row[taken]
+    starts = np.searchsorted(t_ret, np.arange(n_returns + 1))
+    if resent.any():
+        t_codes = np.array(codes, dtype=object)[indicator[taken]]
+        t_values = values[taken]
+        for r in np.flatnonzero(resent).tolist():
+            a, b = int(starts[r]), int(starts[r + 1])
+            sent = dict(zip(t_codes[a:b].tolist(), t_values[a:b].tolist(), strict=True))
+            if sent != history.of(named[int(ret_commune_no[r])])[int(month[r])]:
+                return None  # other values for a stored month: replacing is decided in order
     check._judging = _Judging(
         validator=validator,
         history=history,
@@ -424,8 +462,9 @@ def check_table(table: LongTable, validator: Validator, history: History) -> Tab
         t_ind=indicator[taken],
         t_value=values[taken],
         t_lines=lines[taken],
-        starts=np.searchsorted(t_ret, np.arange(n_returns + 1)),
+        starts=starts,
         month=month,
+        resent=resent,
         ret_commune_no=ret_commune_no,
         named=named,
         letter=letters[3],
@@ -447,6 +486,7 @@ class _Judging:
     t_lines: np.ndarray  # and line
     starts: np.ndarray  # where each return's values start in the t_ arrays
     month: np.ndarray  # of each return (period index)
+    resent: np.ndarray  # of each return: a stored month sent again with the same values
     ret_commune_no: np.ndarray  # of each return (position in ``named``)
     named: list[str]
     letter: str  # of the value column
@@ -557,6 +597,7 @@ def _against_history(
     history: History,
     checked: np.ndarray,
     accepted: np.ndarray,
+    resent: np.ndarray,
     t_ret: np.ndarray,
     t_ind: np.ndarray,
     t_value: np.ndarray,
@@ -591,7 +632,10 @@ def _against_history(
     groups = o_group[first_of_group]
     group_of = np.cumsum(np.concatenate(([False], o_group[1:] != o_group[:-1])))
     o_ret, o_ind, o_value, o_month = p_ret[order], p_ind[order], p_value[order], p_month[order]
-    o_accepted = accepted[o_ret]
+    # the values the table adds to the series: accepted, of a month not stored (a stored
+    # month sent again holds the same values: it adds nothing)
+    o_resent = resent[o_ret]
+    o_accepted = accepted[o_ret] & ~o_resent
     # how many accepted values of its group come before each value
     running = np.cumsum(o_accepted)
     before_group = running[first_of_group] - o_accepted[first_of_group]
@@ -603,7 +647,7 @@ def _against_history(
     in_group = previous >= first_of_group[group_of]
     previous = np.where(in_group, previous, 0)
     # what the store holds of each group: its values, and its latest (month, value)
-    stored: dict[int, list[float]] = {}
+    stored: dict[int, _Series] = {}
     last_month = np.full(len(groups), -1, dtype=np.int64)
     last_value = np.zeros(len(groups))
     index_of = {code: n for n, code in enumerate(codes)}
@@ -612,13 +656,14 @@ def _against_history(
             key = n * width_codes + index_of.get(code, width_codes)
             g = int(np.searchsorted(groups, key))
             if g < len(groups) and groups[g] == key and series.indexes:
-                stored[g] = list(series.ordered)
+                stored[g] = series
                 last_month[g] = series.indexes[-1]
                 last_value[g] = series.by_index[series.indexes[-1]]
     stored_count = np.zeros(len(groups), dtype=np.int64)
-    for g, values in stored.items():
-        stored_count[g] = len(values)
+    for g, series in stored.items():
+        stored_count[g] = len(series.ordered)
     known = stored_count[group_of] + position  # values known before each point
+    known[o_resent] = -1  # judged apart (_against_stored)
 
     warnings: list[tuple[int, int, int, Any]] = []  # (return, point, 0 stock / 1 outlier, detail)
     # a stock lower than the value before it in the series
@@ -633,8 +678,8 @@ def _against_history(
     if np.any(known >= OUTLIER_MIN_HISTORY):
         width = int((stored_count + np.bincount(group_of, weights=o_accepted, minlength=len(groups))).max())
         matrix = np.full((len(groups), width), np.nan)
-        for g, values in stored.items():
-            matrix[g, : len(values)] = values
+        for g, series in stored.items():
+            matrix[g, : len(series.ordered)] = series.ordered
         taken = np.flatnonzero(o_accepted)
         matrix[group_of[taken], stored_count[group_of[taken]] + position[taken]] = o_value[taken]
         for n in np.unique(known[known >= OUTLIER_MIN_HISTORY]).tolist():
@@ -643,6 +688,14 @@ def _against_history(
             far = (medians > 0) & (o_value[at] > OUTLIER_FACTOR * medians)
             for k, median in zip(at[far].tolist(), medians[far].tolist(), strict=True):
                 warnings.append((int(o_ret[k]), int(points[order[k]]), 1, median))
+    if o_resent.any():
+        at = np.flatnonzero(o_resent & checked[o_ret])
+        warnings.extend(
+            (int(o_ret[at[k]]), int(points[order[at[k]]]), kind, detail)
+            for k, kind, detail in _against_stored(
+                at, group_of[at], o_month[at], o_value[at], o_ind[at], stored, stock
+            )
+        )
     warnings.sort(key=lambda w: (w[0], w[1], w[2]))
     for r, point, kind, detail in warnings:
         ret = check.returns[r]
@@ -652,6 +705,59 @@ def _against_history(
             validator.stock_decreased(ret, code, number, detail, f"{cells[0]}{cells[1][point]}")
         else:
             validator.outlier(ret, code, number, detail, f"{cells[0]}{cells[1][point]}")
+
+
+def _against_stored(
+    at: np.ndarray,
+    group: np.ndarray,
+    month: np.ndarray,
+    value: np.ndarray,
+    indicator: np.ndarray,
+    stored: dict[int, _Series],
+    stock: np.ndarray,
+) -> list[tuple[int, int, Any]]:
+    """The history checks of values whose month is stored already (sent again, the same):
+    against every stored value of their series but their own month's, as
+    :meth:`_Series.before` and :meth:`_Series.median_without` give them. Returns
+    (position in ``at``'s arrays, 0 stock / 1 outlier, detail) of each warning."""
+    import numpy as np
+
+    rows = np.unique(group)
+    row_of = np.searchsorted(rows, group)
+    width = max(len(stored[g].indexes) for g in rows.tolist())
+    months = np.full((len(rows), width), np.iinfo(np.int64).max, dtype=np.int64)
+    by_month = np.zeros((len(rows), width))
+    ordered = np.full((len(rows), width), np.inf)
+    for i, g in enumerate(rows.tolist()):
+        series = stored[g]
+        n = len(series.indexes)
+        months[i, :n] = series.indexes
+        by_month[i, :n] = [series.by_index[m] for m in series.indexes]
+        ordered[i, :n] = series.ordered
+    count = (months[row_of] < np.iinfo(np.int64).max).sum(axis=1)
+    found: list[tuple[int, int, Any]] = []
+    # a stock lower than the latest stored month before its own
+    before = (months[row_of] < month[:, None]).sum(axis=1)
+    has_before = before > 0
+    earlier_at = np.maximum(before - 1, 0)
+    earlier_value = by_month[row_of, earlier_at]
+    fell = stock[indicator] & has_before & (value < earlier_value - 1e-9)
+    for k in np.flatnonzero(fell).tolist():
+        found.append((k, 0, (int(months[row_of[k], earlier_at[k]]), float(earlier_value[k]))))
+    # far above the median of the other stored months (its own value left out once)
+    n = count - 1
+    skip = (ordered[row_of] < value[:, None]).sum(axis=1)
+
+    def nth(i: np.ndarray) -> np.ndarray:  # (clipped: a series too short is not judged)
+        return ordered[row_of, np.minimum(np.where(i < skip, i, i + 1), width - 1)]
+
+    half = n // 2
+    median = np.where(n % 2 == 1, nth(half), (nth(np.maximum(half - 1, 0)) + nth(half)) / 2)
+    with np.errstate(invalid="ignore"):
+        far = (n >= OUTLIER_MIN_HISTORY) & (median > 0) & (value > OUTLIER_FACTOR * median)
+    for k in np.flatnonzero(far).tolist():
+        found.append((k, 1, float(median[k])))
+    return found
 
 
 def _parts(t_ret: np.ndarray, t_ind: np.ndarray, t_value: np.ndarray, codes: list[str]) -> list[str]:

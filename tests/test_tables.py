@@ -8,6 +8,7 @@ Each case is ingested twice into fresh stores: once with every long CSV read by 
 from __future__ import annotations
 
 import random
+import re
 import shutil
 import sqlite3
 import sys
@@ -196,14 +197,50 @@ def test_out_of_order_months_go_row_by_row(tmp_path: Path, monkeypatch) -> None:
     assert spy.handed_back == 1 and spy.judged == 0
 
 
-def test_a_table_sent_again_is_unchanged_and_overlaps_go_row_by_row(tmp_path: Path, monkeypatch) -> None:
+def test_a_table_sent_again_is_unchanged_by_columns(tmp_path: Path, monkeypatch) -> None:
+    """The same national file again (a script's re-run): every return unchanged, the
+    history warnings the same as the row path's (each month checked against the others)."""
     rng = random.Random(7)
     path = tmp_path / "year.csv"
     path.write_text(make_table(rng, months=MONTHS_2023, faults=False), encoding="utf-8")
     spy = Spy(monkeypatch)
     reports, _ = both(tmp_path, [[path], [path]])
     assert {r["status"] for r in reports[1]["returns"]} == {"unchanged"}
-    assert spy.judged == 1 and spy.handed_back == 1  # the first judged, the second (overlapping) handed back
+    assert any(p["code"] == "outlier" for r in reports[1]["returns"] for p in r["problems"])
+    assert spy.judged == 2 and spy.handed_back == 0
+
+
+def test_a_year_over_its_first_half_is_judged_by_columns(tmp_path: Path, monkeypatch) -> None:
+    """Months stored already (the same values) and months after them, in one table."""
+    rng = random.Random(8)
+    year = make_table(rng, months=MONTHS_2023, faults=False)
+    half = tmp_path / "half.csv"
+    lines = year.splitlines()
+    half.write_text(
+        "\n".join([lines[0], *(line for line in lines[1:] if re.search(r",(2023-0[1-6]|0[1-6]/2023),", line))])
+        + "\n",
+        encoding="utf-8",
+    )
+    whole = tmp_path / "whole.csv"
+    whole.write_text(year, encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, _ = both(tmp_path, [[half], [whole]])
+    statuses = {r["status"] for r in reports[1]["returns"]}
+    assert statuses == {"unchanged", "stored"}, statuses
+    assert spy.judged == 2 and spy.handed_back == 0
+
+
+def test_other_values_for_a_stored_month_go_row_by_row(tmp_path: Path, monkeypatch) -> None:
+    rng = random.Random(9)
+    first = tmp_path / "first.csv"
+    first.write_text(make_table(rng, months=MONTHS_2023, faults=False), encoding="utf-8")
+    second = tmp_path / "second.csv"
+    second.write_text(make_table(rng, months=MONTHS_2023, faults=False), encoding="utf-8")  # other values
+    spy = Spy(monkeypatch)
+    for n, options in enumerate(({}, {"replace": True})):
+        (tmp_path / str(n)).mkdir()
+        both(tmp_path / str(n), [[first], [second]], **options)
+    assert spy.handed_back == 2
 
 
 def test_two_files_in_one_batch_see_each_other(tmp_path: Path, monkeypatch) -> None:
@@ -267,15 +304,76 @@ def test_a_table_of_nothing_but_total_rows_is_refused_as_without_returns(tmp_pat
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(seed=st.integers(0, 2**32 - 1), communes=st.integers(1, 8), months=st.integers(1, 12))
-def test_any_table_gives_the_same_results_both_ways(tmp_path_factory, seed: int, communes: int, months: int) -> None:
-    """Property: whatever the faults, spellings, sizes and history warnings, the column
-    path and the row path agree."""
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    communes=st.integers(1, 8),
+    months=st.integers(1, 12),
+    stored_first=st.integers(0, 12),
+)
+def test_any_table_gives_the_same_results_both_ways(
+    tmp_path_factory, seed: int, communes: int, months: int, stored_first: int
+) -> None:
+    """Property: whatever the faults, spellings, sizes and history warnings, and whatever
+    the store holds of the same months already (its first ``stored_first`` months, sent
+    before), the column path and the row path agree."""
     rng = random.Random(seed)
     tmp = tmp_path_factory.mktemp("table")
     path = tmp / "national.csv"
-    path.write_text(
-        make_table(rng, communes=communes, months=MONTHS_2023[:months], extra_column=rng.random() < 0.3),
-        encoding="utf-8",
+    text = make_table(rng, communes=communes, months=MONTHS_2023[:months], extra_column=rng.random() < 0.3)
+    path.write_text(text, encoding="utf-8")
+    batches = [[path]]
+    if stored_first:
+        wanted = {str(m) for m in MONTHS_2023[:stored_first]} | {f"{m.month:02d}/2023" for m in MONTHS_2023[:stored_first]}
+        lines = text.splitlines()
+        earlier = tmp / "earlier.csv"
+        earlier.write_text(
+            "\n".join([lines[0], *(line for line in lines[1:] if len(line.split(",")) > 1 and line.split(",")[1] in wanted)])
+            + "\n",
+            encoding="utf-8",
+        )
+        batches.insert(0, [earlier])
+    both(tmp, batches)
+
+
+def test_the_real_command_takes_a_big_faulty_table_by_columns(tmp_path: Path, run_ncctd) -> None:
+    """``ncctd ingest`` in a subprocess, on a province's long CSV big enough for the column
+    path (12 years × 14 communes, faults included): the same report and store as the row
+    path, exit code 1 (refused returns), the problems file written."""
+    import json
+
+    rng = random.Random(42)
+    months = [Period(year, month) for year in range(2013, 2025) for month in range(1, 13)]
+    path = tmp_path / "province.csv"
+    path.write_text(make_table(rng, communes=14, months=months), encoding="utf-8")
+    least = ReadOptions().column_min_lines
+    assert least is not None and path.read_text(encoding="utf-8").count("\n") >= least
+    report, problems = tmp_path / "report.json", tmp_path / "problems.csv"
+    done = run_ncctd(
+        "--db", tmp_path / "cli.sqlite", "-q", "ingest", path, "--format", "json", "-o", report,
+        "--problems", problems,
     )
-    both(tmp, [[path]])
+    assert done.returncode == 1, done.stderr
+    by_command = json.loads(report.read_text(encoding="utf-8"))
+    with Store.open(tmp_path / "rows.sqlite") as store:
+        options = IngestOptions(read=ReadOptions(column_min_lines=None), workers=1)
+        by_rows = Ingestor(store, options).run([path]).to_json()
+    assert by_command == by_rows
+    assert dump(tmp_path / "cli.sqlite") == dump(tmp_path / "rows.sqlite")
+    assert by_command["summary"]["stored"] > 1000 and problems.read_text(encoding="utf-8").count("\n") > 10
+
+
+def test_number_like_cells_keep_their_spelling(tmp_path: Path, monkeypatch) -> None:
+    """pandas reads a column of number-like cells as numbers ("1.700" → 1.7, "04456" →
+    4456): the column path must read what the file says, as the row path does."""
+    lines = ["Mã xã,Kỳ báo cáo,Chỉ tiêu,Giá trị"]
+    for month in range(1, 13):
+        for code, text in (("propaganda_listeners", "1.700"), ("propaganda_sessions", "25.000"),
+                           ("rural_road_km", "1.500"), ("leader_visits", "12")):
+            lines.append(f"04456,2023-{month:02d},{code},{text}")
+    path = tmp_path / "numbers.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    spy = Spy(monkeypatch)
+    reports, store = both(tmp_path, [[path]])
+    assert spy.judged == 1 and reports[0]["summary"]["stored"] == 12
+    values = {(indicator, value) for _, indicator, value, _ in store["values"]}
+    assert ("propaganda_listeners", 1700.0) in values and ("rural_road_km", 1500.0) in values
