@@ -377,3 +377,30 @@ def test_number_like_cells_keep_their_spelling(tmp_path: Path, monkeypatch) -> N
     assert spy.judged == 1 and reports[0]["summary"]["stored"] == 12
     values = {(indicator, value) for _, indicator, value, _ in store["values"]}
     assert ("propaganda_listeners", 1700.0) in values and ("rural_road_km", 1500.0) in values
+
+
+@pytest.mark.parametrize("variant", ["crlf", "semicolon", "tab", "bom", "windows-1258", "utf-16"])
+def test_csv_dialects_and_encodings_the_same_both_ways(tmp_path: Path, variant: str, monkeypatch) -> None:
+    """The column path reads the text the row reader decoded (encoding, BOM, line ends,
+    delimiter), with pandas' C reader: the same cells, hence the same results."""
+    from ncctd_cli.vietnamese import encode_windows_1258
+
+    text = make_table(random.Random(variant), communes=5, months=MONTHS_2023, extra_column=True)
+    if variant == "semicolon":
+        text = text.replace(",", ";")
+    elif variant == "tab":
+        text = text.replace(",", "\t")
+    elif variant == "crlf":
+        text = text.replace("\n", "\r\n")
+    path = tmp_path / "table.csv"
+    if variant == "bom":
+        path.write_bytes(("\ufeff" + text).encode("utf-8"))
+    elif variant == "windows-1258":
+        path.write_bytes(encode_windows_1258(text))
+    elif variant == "utf-16":
+        path.write_bytes(text.encode("utf-16"))
+    else:
+        path.write_text(text, encoding="utf-8")
+    spy = Spy(monkeypatch)
+    both(tmp_path, [[path]])
+    assert spy.judged == 1
