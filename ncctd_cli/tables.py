@@ -132,9 +132,10 @@ def read_long_table(text: str, delimiter: str, file: str, limits: Limits) -> Lon
             encoding="utf-8",
         )
 
+    unreadable = (ValueError, TypeError, OverflowError, csv.Error, UnicodeError)  # (ParserError: a ValueError)
     try:
         frame = read("category")
-    except (ValueError, pd.errors.ParserError, csv.Error, UnicodeError):
+    except unreadable:
         return None  # rows wider than the first, a quote left open...: the row reader says
     if len(frame) != lines_total - header_line or frame.shape[1] > limits.max_columns:
         return None  # a quoted cell spanning lines: the row reader counts lines right
@@ -152,7 +153,10 @@ def read_long_table(text: str, delimiter: str, file: str, limits: Limits) -> Lon
         else:
             # pandas turned a column of number-like cells into numbers ("1.700" → 1.7,
             # "04456" → 4456): that column is read again as text, its spellings kept
-            texts = read("str", [position])[position].to_numpy(dtype=object)
+            try:
+                texts = read("str", [position])[position].to_numpy(dtype=object)
+            except unreadable:
+                return None
             as_text, uniques = pd.factorize(texts)
             codes, spellings = as_text.astype(np.int32), [str(u) for u in uniques]
         blank = np.array([not s.strip() for s in spellings] + [True], dtype=bool)  # last: -1

@@ -404,3 +404,22 @@ def test_csv_dialects_and_encodings_the_same_both_ways(tmp_path: Path, variant: 
     spy = Spy(monkeypatch)
     both(tmp_path, [[path]])
     assert spy.judged == 1
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    body=st.lists(
+        st.lists(
+            st.sampled_from([*'ab1,.;"\r\t -=', ",", ",", "04456", "2023-01", "leader_visits", "1.700", "Xã"]),
+            max_size=12,
+        ).map("".join),
+        max_size=40,
+    )
+)
+def test_garbled_long_tables_never_break_and_agree(tmp_path_factory, body: list[str]) -> None:
+    """Property: a long table's header over any garbled lines (quotes left open, lone CRs,
+    ragged widths, number-like and empty cells): no exception, and both paths agree."""
+    tmp = tmp_path_factory.mktemp("garbled")
+    path = tmp / "garbled.csv"
+    path.write_text("Xã,Kỳ báo cáo,Chỉ tiêu,Giá trị\n" + "\n".join(body) + "\n", encoding="utf-8", newline="")
+    both(tmp, [[path]])
