@@ -210,9 +210,7 @@ class Ingestor:
                 if isinstance(returns, LongTable):
                     self._add_table(returns)
                     continue
-                self._prefetch(returns)
-                for ret in returns:
-                    self.add(ret)
+                self._add_returns(returns)
                 if len(returns) < 1000:
                     gc.collect(0)  # what reading one small file left (zip and XML objects)
             if self._batch is not None:
@@ -220,6 +218,12 @@ class Ingestor:
                 self.store.wait_for_writes()
         finally:
             self._batch = None
+
+    def _add_returns(self, returns: list[Return]) -> None:
+        """A file's returns, one by one, the history of their communes loaded first."""
+        self._prefetch(returns)
+        for ret in returns:
+            self.add(ret)
 
     def _add_table(self, table: LongTable) -> None:
         """A long table checked by columns (tables.py), or row by row when the columns
@@ -230,9 +234,7 @@ class Ingestor:
         if check is None:
             returns = read_returns(table.row_source(), self.catalog, self.options.read)
             assert not isinstance(returns, LongTable)
-            self._prefetch(returns)
-            for ret in returns:
-                self.add(ret)
+            self._add_returns(returns)
             return
         for first, last in check.pieces:  # judged a piece at a time, while the store commits
             check.judge(first, last)

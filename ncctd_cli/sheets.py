@@ -429,11 +429,10 @@ def _read_csv(data: bytes, source: SourceFile, options: ReadOptions) -> SourceFi
         return source.refuse(refusal.code, refusal.message)
     text = _drop_trailing_blank_lines(nfc(text))
     delimiter = sniff_delimiter(text)
-    least = options.column_min_lines
-    if least is not None and text.count("\n") + 1 >= least:
+    if options.column_min_lines is not None:
         from .tables import read_long_table
 
-        source.table = read_long_table(text, delimiter, source.file, limits)
+        source.table = read_long_table(text, delimiter, source.file, limits, options.column_min_lines)
         if source.table is not None:
             return source
     return read_csv_rows(text, delimiter, source, limits)

@@ -103,16 +103,21 @@ class LongTable:
         return Sheet(self.file, None, rows, wanted)
 
 
-def read_long_table(text: str, delimiter: str, file: str, limits: Limits) -> LongTable | None:
-    """A CSV's decoded, checked text read by columns, or None when it is not a long table
-    whose every record is one line (the row reader then reads it and says what is wrong)."""
+def read_long_table(
+    text: str, delimiter: str, file: str, limits: Limits, min_lines: int = 0
+) -> LongTable | None:
+    """A CSV's decoded, checked text read by columns, or None when it has fewer than
+    ``min_lines`` lines or is not a long table whose every record is one line (the row
+    reader then reads it, and says what is wrong)."""
+    lines_total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines_total < min_lines:
+        return None
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
     found = _header(text, delimiter)
     if found is None:
         return None
     header_line, positions = found
-    lines_total = text.count("\n") + (0 if text.endswith("\n") else 1)
     import pandas as pd
 
     data = text.encode("utf-8")

@@ -9,16 +9,13 @@ pass; the form parser reads a row with a few look-ups.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import os
-import sys
 import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -28,21 +25,13 @@ from ncctd_cli.guards import Limits, Refusal
 from ncctd_cli.layouts import parse_sheet
 from ncctd_cli.sheets import ReadOptions, Sheet, _cells, _null_device, read_bytes
 
+from .test_hostile import MH  # the hostile-file generator, loaded once
+
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "samples-2024q1" / "returns" / "bc_04456_2024-01.xlsx"
 SHEET = "xl/worksheets/sheet1.xml"
 
 
-def _load_hostile() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("make_hostile", DATA / "hostile" / "make_hostile.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_hostile"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-MH = _load_hostile()
 
 
 @pytest.fixture(autouse=True)
