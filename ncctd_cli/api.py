@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog
-from .ingest import IngestOptions, Ingestor, IngestReport, read_returns
+from .ingest import IngestOptions, Ingestor, IngestReport, check_frame, parse_source
 from .model import Return
 from .rollup import Rollup
 from .rollup import rollup as _rollup
 from .sheets import ReadOptions, read_path
 from .store import Store
-from .validate import Validator
 from .vietnamese import Period, parse_period
 
 if TYPE_CHECKING:
@@ -78,15 +77,9 @@ def read_file(
     from .catalog import default_catalog
 
     catalog = catalog or default_catalog()
-    options = ReadOptions(decimal_point=decimal_point, column_min_lines=None)  # values wanted
-    validator = Validator(catalog, decimal_point=decimal_point)
-    returns = read_returns(read_path(Path(path), options), catalog, options)
-    assert isinstance(returns, list)
-    for ret in returns:
-        if ret.status != "rejected":
-            validator.check(ret)
-            ret.status = "rejected" if ret.refused else "valid"
-    return returns
+    options = ReadOptions(decimal_point=decimal_point, column_min_lines=None)
+    frame = parse_source(read_path(Path(path), options), catalog)
+    return check_frame(frame, catalog, decimal_point=decimal_point)
 
 
 def values_frame(returns: list[Return]) -> pd.DataFrame:

@@ -11,13 +11,16 @@ import csv
 import difflib
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .vietnamese import fold, nfc, strip_commune_prefix
+
+if TYPE_CHECKING:
+    import numpy as np
 
 OverTime = Literal["sum", "last"]
 IndicatorType = Literal["integer", "decimal"]
@@ -57,15 +60,7 @@ class Commune:
     aliases: tuple[str, ...] = ()
 
 
-_EPS = 1e-9
-_COMPARATORS: dict[str, Callable[[float], bool]] = {
-    ">=": lambda diff: diff >= -_EPS,
-    ">": lambda diff: diff > _EPS,
-    "<=": lambda diff: diff <= _EPS,
-    "<": lambda diff: diff < -_EPS,
-    "==": lambda diff: abs(diff) <= _EPS,
-    "=": lambda diff: abs(diff) <= _EPS,
-}
+_EPS = 1e-9  # a comparison is true within this tolerance (sums of decimals)
 
 
 @dataclass(frozen=True)
@@ -84,13 +79,40 @@ class Rule:
         """True/False, or None when an indicator the rule needs was not reported.
 
         A term is an indicator code or a number (``wells <= 100``)."""
+        import numpy as np
+
         if any(code not in values for code in self.codes):
             return None
+        position = {code: n for n, code in enumerate(self.codes)}
+        matrix = np.array([[values[code] for code in self.codes]], dtype=float)
+        return not bool(self.broken(matrix, position)[0])
 
-        def total(terms: tuple[str, ...]) -> float:
-            return sum(values[t] if t in values else float(t) for t in terms)
+    def broken(self, matrix: np.ndarray, position: dict[str, int]) -> np.ndarray:
+        """Of each row of ``matrix`` (returns × indicators at ``position``, NaN: not
+        reported): whether the rule is broken (False where it cannot be judged)."""
+        import numpy as np
 
-        return _COMPARATORS[self.comparator](total(self.left) - total(self.right))
+        present = np.ones(matrix.shape[0], dtype=bool)
+        for code in self.codes:
+            present &= ~np.isnan(matrix[:, position[code]])
+
+        def total(terms: tuple[str, ...]) -> np.ndarray:
+            found = np.zeros(matrix.shape[0])  # term by term from 0, as sum() adds
+            for term in terms:
+                found = found + (matrix[:, position[term]] if term in position else float(term))
+            return found
+
+        with np.errstate(invalid="ignore"):
+            diff = total(self.left) - total(self.right)
+            holds = {
+                ">=": diff >= -_EPS,
+                ">": diff > _EPS,
+                "<=": diff <= _EPS,
+                "<": diff < -_EPS,
+                "==": np.abs(diff) <= _EPS,
+                "=": np.abs(diff) <= _EPS,
+            }[self.comparator]
+        return present & ~holds
 
     @cached_property  # asked for every return a batch checks
     def codes(self) -> list[str]:
@@ -116,6 +138,7 @@ class Catalog:
 
     def __post_init__(self) -> None:
         self.indicator_by_code = {i.code: i for i in self.indicators}
+        self.position = {i.code: n for n, i in enumerate(self.indicators)}  # in the catalog's order
         self.commune_by_code = {c.code: c for c in self.communes}
         self._indicator_index: dict[str, str] = {}
         for ind in self.indicators:

@@ -57,61 +57,85 @@ class Limits:
 
 
 class Refusal(Exception):
-    """A file refused before parsing: a stable ``code`` and a Vietnamese ``message``."""
+    """A file refused before parsing: a stable ``code`` and the parameters of its message
+    (worded by :mod:`ncctd_cli.problems`)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, code: str, **params: Any) -> None:
+        super().__init__(code)
         self.code = code
-        self.message = message
+        self.params = params
 
+    @property
+    def message(self) -> str:
+        from .problems import Problem
 
-PASSWORD_MESSAGE = "Tệp có đặt mật khẩu: hãy mở tệp, lưu lại không có mật khẩu rồi gửi lại."
+        return Problem.of(self.code, **self.params).message
 
 
 def password_protected() -> Refusal:
-    return Refusal("password-protected", PASSWORD_MESSAGE)
+    return Refusal("password-protected")
 
 
 def corrupt(detail: str = "") -> Refusal:
-    extra = f" ({detail})" if detail else ""
-    return Refusal(
-        "corrupt-file",
-        f"Tệp bị hỏng hoặc không đầy đủ{extra}: có thể tệp chép hoặc tải về chưa xong, "
-        "hãy lưu lại và gửi lại.",
-    )
-
-
-def _mb(n: int) -> str:
-    return _n(round(n / MB))
-
-
-def _n(n: int) -> str:
-    """``2000000`` → ``2.000.000`` (Vietnamese grouping)."""
-    return f"{n:,}".replace(",", ".")
+    return Refusal("corrupt-file", detail=detail)
 
 
 # ------------------------------------------------------------------ what a file really is
 
 _MAGIC: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF", "tệp PDF"),
-    (b"\x89PNG", "ảnh PNG"),
-    (b"\xff\xd8\xff", "ảnh JPEG"),
-    (b"GIF8", "ảnh GIF"),
-    (b"BM", "ảnh BMP"),
-    (b"II*\x00", "ảnh TIFF"),
-    (b"MM\x00*", "ảnh TIFF"),
-    (b"RIFF", "tệp âm thanh/ảnh (RIFF)"),
-    (b"\x1f\x8b", "tệp nén gzip"),
-    (b"Rar!", "tệp nén RAR"),
-    (b"7z\xbc\xaf", "tệp nén 7z"),
-    (b"MZ", "tệp chương trình Windows (exe)"),
-    (b"\x7fELF", "tệp chương trình"),
-    (b"{\\rtf", "văn bản RTF"),
+    (b"%PDF", "pdf"),
+    (b"\x89PNG", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"GIF8", "gif"),
+    (b"BM", "bmp"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"RIFF", "riff"),
+    (b"\x1f\x8b", "gzip"),
+    (b"Rar!", "rar"),
+    (b"7z\xbc\xaf", "7z"),
+    (b"MZ", "exe"),
+    (b"\x7fELF", "elf"),
+    (b"{\\rtf", "rtf"),
 )
+
+# What a file that is not a spreadsheet really is, in words (Vietnamese, English)
+WHAT: dict[str, tuple[str, str]] = {
+    "pdf": ("tệp PDF", "a PDF file"),
+    "png": ("ảnh PNG", "a PNG picture"),
+    "jpeg": ("ảnh JPEG", "a JPEG picture"),
+    "gif": ("ảnh GIF", "a GIF picture"),
+    "bmp": ("ảnh BMP", "a BMP picture"),
+    "tiff": ("ảnh TIFF", "a TIFF picture"),
+    "riff": ("tệp âm thanh/ảnh (RIFF)", "a sound or picture file (RIFF)"),
+    "gzip": ("tệp nén gzip", "a gzip archive"),
+    "rar": ("tệp nén RAR", "a RAR archive"),
+    "7z": ("tệp nén 7z", "a 7z archive"),
+    "exe": ("tệp chương trình Windows (exe)", "a Windows program (exe)"),
+    "elf": ("tệp chương trình", "a program"),
+    "rtf": ("văn bản RTF", "an RTF document"),
+    "zip": ("tệp nén ZIP", "a ZIP archive"),
+    "odt": ("văn bản OpenDocument (odt)", "an OpenDocument text (odt)"),
+    "opendocument": ("tệp OpenDocument không phải bảng tính", "an OpenDocument file that is not a spreadsheet"),
+    "docx": ("văn bản Word (docx)", "a Word document (docx)"),
+    "pptx": ("tệp trình chiếu PowerPoint (pptx)", "a PowerPoint presentation (pptx)"),
+    "doc": ("văn bản Word (doc)", "a Word document (doc)"),
+    "ppt": ("tệp trình chiếu PowerPoint (ppt)", "a PowerPoint presentation (ppt)"),
+    "office": ("tệp Office không phải bảng tính", "an Office file that is not a spreadsheet"),
+}
+
+
+def not_a_spreadsheet(what: str | None, suffix: str | None = None) -> Refusal:
+    """The refusal of a file that is something else (``what``: a key of :data:`WHAT`)."""
+    if what is None or what not in WHAT:
+        return Refusal("not-a-spreadsheet")
+    vi, en = WHAT[what]
+    return Refusal("not-a-spreadsheet", variant="known", what=vi, what_en=en, suffix=suffix)
 
 
 def describe_binary(data: bytes) -> str | None:
-    """What a non-spreadsheet file is, from its first bytes (``None``: unknown)."""
+    """What a non-spreadsheet file is, from its first bytes: a key of :data:`WHAT`
+    (``None``: unknown)."""
     for magic, what in _MAGIC:
         if data.startswith(magic):
             return what
@@ -127,7 +151,7 @@ def count_zip_members(data: bytes) -> int:
 
 
 def classify_zip(archive: zipfile.ZipFile) -> str:
-    """``xlsx``, ``ods``, or a Vietnamese description of what else the zip is."""
+    """``xlsx``, ``ods``, ``xlsb``, or what else the zip is (a key of :data:`WHAT`)."""
     names = {info.filename for info in archive.infolist()}
     if "mimetype" in names:
         with archive.open("mimetype") as fh:
@@ -135,8 +159,8 @@ def classify_zip(archive: zipfile.ZipFile) -> str:
         if b"opendocument.spreadsheet" in mimetype:
             return "ods"
         if b"opendocument.text" in mimetype:
-            return "văn bản OpenDocument (odt)"
-        return "tệp OpenDocument không phải bảng tính"
+            return "odt"
+        return "opendocument"
     lower = {n.lower() for n in names}
     if "[content_types].xml" in lower:
         if "xl/workbook.bin" in lower:
@@ -144,10 +168,10 @@ def classify_zip(archive: zipfile.ZipFile) -> str:
         if any(n.startswith("xl/") for n in lower):
             return "xlsx"
         if any(n.startswith("word/") for n in lower):
-            return "văn bản Word (docx)"
+            return "docx"
         if any(n.startswith("ppt/") for n in lower):
-            return "tệp trình chiếu PowerPoint (pptx)"
-    return "tệp nén ZIP"
+            return "pptx"
+    return "zip"
 
 
 def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
@@ -162,10 +186,8 @@ def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) 
         packed = max(info.compress_size, 1)
         if limits.max_ratio and info.file_size > 10 * MB and info.file_size > limits.max_ratio * packed:
             raise Refusal(
-                "decompression-bomb",
-                f"Tệp nén bất thường: phần «{info.filename}» nén {info.file_size // packed}:1 "
-                f"(giải nén ra {_mb(info.file_size)} MB). Có thể là «bom giải nén»: không đọc. "
-                "Nếu tệp đáng tin, chạy lại với --max-expanded-mb.",
+                "decompression-bomb", variant="ratio", part=info.filename,
+                ratio=info.file_size // packed, size_mb=round(info.file_size / MB),
             )
     if kind == "ods" and _ods_encrypted(data, infos, limits):
         raise password_protected()
@@ -174,9 +196,7 @@ def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) 
 
 def _too_big(size: int, limits: Limits) -> Refusal:
     return Refusal(
-        "decompression-bomb",
-        f"Tệp giải nén ra hơn {_mb(size)} MB, quá giới hạn {_mb(limits.max_expanded_bytes)} MB: "
-        "có thể là «bom giải nén», không đọc. Nếu tệp đáng tin, chạy lại với --max-expanded-mb.",
+        "decompression-bomb", size_mb=round(size / MB), limit_mb=round(limits.max_expanded_bytes / MB)
     )
 
 
@@ -458,19 +478,11 @@ def _packed(data: bytes, info: zipfile.ZipInfo) -> memoryview:
 
 
 def _unsupported_compression(info: zipfile.ZipInfo) -> Refusal:
-    return Refusal(
-        "unsupported-format",
-        f"Phần «{info.filename}» của tệp nén theo cách bảng tính không dùng "
-        f"(kiểu {info.compress_type}): không đọc.",
-    )
+    return Refusal("unsupported-format", variant="compression", part=info.filename, method=info.compress_type)
 
 
 def _larger_than_declared(info: zipfile.ZipInfo) -> Refusal:
-    return Refusal(
-        "decompression-bomb",
-        f"Phần «{info.filename}» của tệp giải nén ra nhiều hơn kích thước nó khai báo "
-        f"({info.file_size} byte): tệp nén bị làm giả, có thể là «bom giải nén», không đọc.",
-    )
+    return Refusal("decompression-bomb", variant="larger", part=info.filename, size=info.file_size)
 
 
 def _inflate(
@@ -539,11 +551,7 @@ def _target_paths(rels_name: str, target: str) -> tuple[str, str]:
 
 
 def _unsafe_xml(part: str) -> Refusal:
-    return Refusal(
-        "unsafe-xml",
-        f"Phần «{part}» của tệp có khai báo DOCTYPE/ENTITY (kiểu tấn công «XML bomb» hoặc "
-        "đọc trộm tệp): bảng tính thật không bao giờ có, không đọc.",
-    )
+    return Refusal("unsafe-xml", part=part)
 
 
 _REF = re.compile(r"\$?([A-Za-z]{1,4})\$?([0-9]{1,10})")
@@ -580,12 +588,7 @@ class _CellCount:
 
 
 def too_many_cells(limits: Limits) -> Refusal:
-    return Refusal(
-        "too-many-cells",
-        f"Bảng tính trải trên quá nhiều ô (hơn {_n(limits.max_cells)} ô tính từ ô A1; có thể có ô "
-        "bị gõ nhầm ở rất xa, như ô XFD1048576): không đọc. Hãy xoá các hàng, cột thừa rồi lưu "
-        "lại.",
-    )
+    return Refusal("too-many-cells", limit=limits.max_cells)
 
 
 def _local(name: str) -> str:
@@ -689,11 +692,7 @@ class _XmlScan:
     def _ods_start(self, local: str, attrs: dict[str, str]) -> None:
         if local == "table":
             if self.tables:  # calamine reads no table inside a cell; nor does a return hold one
-                raise Refusal(
-                    "unsupported-format",
-                    f"Phần «{self.part}» có bảng lồng trong ô: không đọc được. Hãy chép số liệu "
-                    "sang một trang tính thường rồi lưu lại.",
-                )
+                raise Refusal("unsupported-format", variant="nested-table", part=self.part)
             self.tables.append([0, -1, -1])
         elif not self.tables:
             return
@@ -882,14 +881,8 @@ def check_ole2(data: bytes, limits: Limits) -> str:
     except Exception as exc:  # struct.error, IndexError...: damage the checks did not name
         raise corrupt("cấu trúc OLE2 hỏng") from exc
     if workbook is None:
-        what = (
-            "văn bản Word (doc)"
-            if "worddocument" in names
-            else "tệp trình chiếu PowerPoint (ppt)"
-            if "powerpoint document" in names
-            else "tệp Office không phải bảng tính"
-        )
-        raise Refusal("not-a-spreadsheet", f"Tệp này thực ra là {what}, không phải bảng tính.")
+        what = "doc" if "worddocument" in names else "ppt" if "powerpoint document" in names else "office"
+        raise not_a_spreadsheet(what)
     _scan_biff(workbook, limits)
     return "xls"
 
@@ -969,21 +962,13 @@ def check_csv_text(text: str, limits: Limits) -> None:
     for start in range(0, len(text) - step + 1, step):
         if text.find("\n", start, start + step) < 0 and text.find("\r", start, start + step) < 0:
             line = text.count("\n", 0, start) + 1
-            raise Refusal(
-                "line-too-long",
-                f"Dòng {line} của tệp CSV dài hơn {_n(step)} ký tự: đây không phải bảng số liệu "
-                "báo cáo, không đọc.",
-            )
+            raise Refusal("line-too-long", line=line, limit=step)
 
 
 def check_part_count(data: bytes, limits: Limits) -> None:
     """Refuse a zip with more parts than a workbook has, before its directory is read."""
     if count_zip_members(data) > limits.max_zip_members:
-        raise Refusal(
-            "too-many-parts",
-            f"Tệp nén có hơn {_n(limits.max_zip_members)} phần: không phải bảng tính bình thường, "
-            "không đọc.",
-        )
+        raise Refusal("too-many-parts", limit=limits.max_zip_members)
 
 
 def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:

@@ -1,27 +1,41 @@
-"""Ingest: files → sheets → returns → validator → store, and the report of what happened.
+"""Ingest: files → tables → returns in a frame → checks → store, and the report of what happened.
 
 Good returns in a batch go in even when others are refused; a refused return is refused whole;
-each return is stored in its own transaction (or the whole batch in one, with ``atomic``).
+returns are written a chunk at a time, each wholly in or wholly out (or the whole batch in one
+transaction, with ``atomic``).
+
+Files are read (and their layouts parsed) by worker processes when there are many, while this
+process checks and stores what they send back. Returns are checked together, a chunk of files
+at a time (a big table a piece at a time): every check runs once over the chunk's columns.
 """
 
 from __future__ import annotations
 
 import gc
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from . import layouts
 from .catalog import Catalog
-from .layouts import parse_sheet
-from .model import Problem, Return
+from .checks import Checking, CheckOptions, run_checks
+from .frame import Frame, FrameBuilder
+from .hashing import content_hashes
+from .history import History
+from .model import Return, Value, parse_cell_ref
+from .problems import Problem
 from .sheets import ReadOptions, SourceFile, iter_paths, read_bytes, read_path
 from .store import SaveBatch, Store
-from .tables import Accepted, LongTable
-from .validate import History, Validator
 from .vietnamese import Period
 
+if TYPE_CHECKING:
+    import numpy as np
+
 STATUSES = ("stored", "replaced", "unchanged", "rejected", "cancelled", "valid")
+
+CHUNK_RETURNS = 512  # returns of small files checked together
+PIECE_RETURNS = 8192  # a big table is checked (and stored) a piece at a time
 
 
 @dataclass
@@ -79,36 +93,84 @@ class IngestReport:
         }
 
 
-def read_returns(source: SourceFile, catalog: Catalog, options: ReadOptions) -> list[Return] | LongTable:
-    """Every return in one read file; a file with none gives one refused pseudo-return. A
-    long CSV read by columns is given as it is: the Ingestor checks it by columns."""
+# ------------------------------------------------------------------ one file
+
+
+def parse_source(source: SourceFile, catalog: Catalog) -> Frame:
+    """Every return in one read file, with its value cells. A file that could not be read, or
+    holds no return, gives one refused pseudo-return (no values) naming the file."""
+    builder = FrameBuilder()
+    if not source.problems:
+        for table in source.tables:
+            layouts.parse(table, catalog, builder, source.sha256)
+        if not builder.n_returns:
+            source.problems.append(Problem.of("no-return").at(file=source.file))
     if source.problems:
-        return [_file_return(source, source.problems)]
-    if source.table is not None:
-        source.table.sha256 = source.sha256
-        return source.table
-    found: list[Return] = []
-    for sheet in source.sheets:
-        for ret in parse_sheet(sheet, catalog, decimal_point=options.decimal_point):
-            ret.file_sha256 = source.sha256
-            found.append(ret)
-    if not found:
-        problem = Problem(
-            "error",
-            "no-return",
-            "Tệp không có báo cáo nào: không thấy biểu mẫu (ô «Xã:», «Kỳ báo cáo:», hàng tiêu đề "
-            "«Mã chỉ tiêu/Chỉ tiêu … Số lượng»), bảng ngang hay bảng dọc.",
-            file=source.file,
+        ret = Return(file=source.file, sheet=None, layout=source.kind, file_sha256=source.sha256)
+        ret.problems.extend(source.problems)
+        ret.status = "rejected"
+        builder.add_return(ret)
+    return builder.build()
+
+
+def read_source(source: Path | tuple[bytes, str], catalog: Catalog, options: ReadOptions) -> tuple[str, Frame]:
+    """One file (or ``(bytes, name)``) read and parsed: its name and its returns' frame."""
+    read = read_path(source, options) if isinstance(source, Path) else read_bytes(source[0], source[1], options)
+    return read.file, parse_source(read, catalog)  # the cells are freed on return
+
+
+def check_frame(
+    frame: Frame, catalog: Catalog, *, today: Period | None = None, decimal_point: bool = False,
+    history: History | None = None,
+) -> list[Return]:
+    """Check a frame's returns on their own (no store): each gets its problems, its status
+    (``valid`` or ``rejected``) and its values (:class:`~ncctd_cli.model.Value`)."""
+    options = CheckOptions(today=today or Period.today(), decimal_point=decimal_point)
+    checking = run_checks(Checking(frame, catalog, options, history))
+    materialize_values(checking)
+    for ret in frame.returns:
+        if ret.status != "rejected":
+            ret.status = "rejected" if ret.refused else "valid"
+    return frame.returns
+
+
+def check_returns(
+    returns: list[Return], catalog: Catalog, *, today: Period | None = None, decimal_point: bool = False,
+    history: History | None = None,
+) -> list[Return]:
+    """Check returns built by hand (their identity cells and :class:`Value` cells set, as the
+    layout parser would set them): the same checks as a batch, no store."""
+    builder = FrameBuilder()
+    position = catalog.position
+    for ret in returns:
+        r = builder.add_return(ret)
+        for code, value in ret.values.items():
+            row, col = parse_cell_ref(value.cell) if value.cell else (-1, 0)
+            builder.add_value(r, position.get(code, -1), value.raw, col, row + 1, named=code)
+        ret.values = {}
+    return check_frame(builder.build(), catalog, today=today, decimal_point=decimal_point, history=history)
+
+
+def materialize_values(checking: Checking) -> None:
+    """Each return's :class:`Value` records (what the Python API gives): its first cell of
+    each indicator, with the number read where it is one."""
+    import numpy as np
+
+    frame = checking.frame
+    numbers = checking.values
+    reported = checking.reported
+    codes = checking.codes
+    for v in np.flatnonzero(checking.kept).tolist():
+        ret = frame.returns[int(frame.ret[v])]
+        code = codes[int(frame.indicator[v])]
+        raw = int(frame.raw[v])
+        ret.values[code] = Value(
+            code, None if raw < 0 else frame.raws[raw], frame.cell(v),
+            float(numbers[v]) if reported[v] else None,
         )
-        return [_file_return(source, [problem])]
-    return found
 
 
-def _file_return(source: SourceFile, problems: list[Problem]) -> Return:
-    ret = Return(file=source.file, sheet=None, layout=source.kind, file_sha256=source.sha256)
-    ret.problems.extend(problems)
-    ret.status = "rejected"
-    return ret
+# ------------------------------------------------------------------ a batch
 
 
 class Ingestor:
@@ -123,12 +185,10 @@ class Ingestor:
         self.store = store
         self.options = options or IngestOptions()
         self.catalog = store.catalog
-        self.history = History(store.history_loader, store.history_loader_many)
-        self.validator = Validator(
-            self.catalog,
-            self.history,
-            today=self.options.today,
-            decimal_point=self.options.read.decimal_point,
+        self.codes = [i.code for i in self.catalog.indicators]
+        self.history = History(store.history_rows, self.codes)
+        self.check_options = CheckOptions(
+            today=self.options.today or Period.today(), decimal_point=self.options.read.decimal_point
         )
         self.on_file = on_file
         self._batch: SaveBatch | None = None  # while run() runs
@@ -199,103 +259,124 @@ class Ingestor:
         # Accepted returns are queued and written a chunk at a time (SaveBatch): one
         # transaction per chunk instead of one per return, each return wholly in or out.
         if not self.options.validate_only:
-            self._batch = self.store.batch(
-                replace=self.options.replace, received_at=self.options.received_at
-            )
+            self._batch = self.store.batch(replace=self.options.replace, received_at=self.options.received_at)
+        builder = FrameBuilder()
         try:
-            for file, returns in read_sources(sources, self.catalog, self.options):
+            for file, frame in read_sources(sources, self.catalog, self.options):
                 self.report.files += 1
                 if self.on_file:
                     self.on_file(file)
-                if isinstance(returns, LongTable):
-                    self._add_table(returns)
-                    continue
-                self._add_returns(returns)
-                if len(returns) < 1000:
+                builder.add_block(frame.returns, frame)
+                if builder.n_returns >= CHUNK_RETURNS:
+                    self.add_frame(builder.build())
+                if len(frame.returns) < 1000:
                     gc.collect(0)  # what reading one small file left (zip and XML objects)
+            if builder.n_returns:
+                self.add_frame(builder.build())
             if self._batch is not None:
                 self._batch.flush()
                 self.store.wait_for_writes()
         finally:
             self._batch = None
 
-    def _add_returns(self, returns: list[Return]) -> None:
-        """A file's returns, one by one, the history of their communes loaded first."""
-        self._prefetch(returns)
-        for ret in returns:
-            self.add(ret)
+    # ---------------------------------------------------------------- checking and storing
 
-    def _add_table(self, table: LongTable) -> None:
-        """A long table checked by columns (tables.py), or row by row when the columns
-        cannot judge it; its accepted returns stored in bulk."""
-        from .tables import check_table
+    def add_frame(self, frame: Frame) -> None:
+        """Check and store the returns of a frame, a piece at a time; their statuses and
+        problems land on the returns, which join the report in order."""
+        if len(frame.returns) > PIECE_RETURNS:
+            # what the store knows of the frame's communes, read before the first piece is
+            # committed (a piece's checks then never wait for the store's writing thread)
+            communes = Checking(frame, self.catalog, self.check_options).communes
+            self.history.prefetch(sorted({c for c in communes if c is not None}))
+        size = 1 if self.options.strict else PIECE_RETURNS
+        for first in range(0, len(frame.returns), size):
+            self._add_piece(frame.piece(first, first + size) if len(frame.returns) > size else frame)
 
-        check = None if self.options.strict else check_table(table, self.validator, self.history)
-        if check is None:
-            returns = read_returns(table.row_source(), self.catalog, self.options.read)
-            assert not isinstance(returns, LongTable)
-            self._add_returns(returns)
-            return
-        for first, last in check.pieces:  # judged a piece at a time, while the store commits
-            check.judge(first, last)
-            for r in range(first, last):
-                ret, verdict = check.returns[r], check.verdict(r)
-                self.report.returns.append(ret)
-                if verdict is None:  # a fault in its rows, worded by the Validator
-                    ret.status = "rejected"
+    def _add_piece(self, frame: Frame) -> None:
+        import numpy as np
+
+        self._digests: dict[int, str] = {}
+        if not self.options.strict:
+            checking = Checking(frame, self.catalog, self.check_options, self.history, accept=self._accept)
+            run_checks(checking)
+            accepted = checking.accepted  # (the store's decisions, if no check needed them yet)
+        else:  # a piece of one return: its warnings refuse it before the store decides
+            checking = run_checks(Checking(frame, self.catalog, self.check_options, self.history))
+            for ret in frame.returns:
+                ret.problems[:] = [replace(p, severity="error") for p in ret.problems]
+            candidates = np.array([r.status != "rejected" and not r.refused for r in frame.returns], dtype=bool)
+            accepted = self._accept(checking, candidates)
+        self._store(checking, accepted)
+        for ret in frame.returns:
+            if ret.status == "pending":
+                ret.status = "rejected"
+            self.report.returns.append(ret)
+
+    def _accept(self, checking: Checking, candidates: np.ndarray) -> np.ndarray:
+        """The store's decision for each candidate (no error so far), in order: stored,
+        replaced, unchanged, or refused (other values already stored, no --replace). Returns
+        which are taken (they count in the history of the returns after them)."""
+        import numpy as np
+
+        frame = checking.frame
+        chosen = np.flatnonzero(candidates).tolist()
+        if self.options.validate_only or self._batch is None:
+            for r in chosen:
+                frame.returns[r].status = "valid"
+            return candidates
+        values = np.flatnonzero(checking.reported & candidates[frame.ret])
+        values = values[np.argsort(frame.ret[values], kind="stable")]
+        number = np.full(len(frame.returns), -1, dtype=np.int64)
+        number[chosen] = np.arange(len(chosen))
+        digests = content_hashes(
+            number[frame.ret[values]], frame.indicator[values], checking.values[values], self.codes, len(chosen)
+        )
+        taken = candidates.copy()
+        for r, digest in zip(chosen, digests, strict=True):
+            ret = frame.returns[r]
+            ret.status = self._batch.decide(ret, digest)
+            self._digests[r] = digest
+            if ret.status == "rejected":
+                taken[r] = False
+        return taken
+
+    def _store(self, checking: Checking, accepted: np.ndarray) -> None:
+        """Queue the returns to write (stored, replaced), and count the accepted ones in the
+        history of what comes next."""
+        import numpy as np
+
+        frame = checking.frame
+        values = np.flatnonzero(checking.reported & accepted[frame.ret])
+        values = values[np.argsort(frame.ret[values], kind="stable")]
+        rets = frame.ret[values]
+        if self._batch is not None and not self.options.validate_only:
+            codes = np.array(self.codes, dtype=object)[frame.indicator[values]].tolist()
+            numbers = checking.values[values].tolist()
+            cells = frame.cells(values)
+            starts = np.searchsorted(rets, np.arange(len(frame.returns) + 1)).tolist()
+            for r in np.flatnonzero(accepted).tolist():
+                ret = frame.returns[r]
+                if ret.status not in ("stored", "replaced"):
                     continue
-                if not isinstance(verdict, Accepted):
-                    ret.status = "rejected"  # a rule of severity error
-                elif self.options.validate_only:
-                    ret.status = "valid"
-                    self.history.add(ret, verdict.values)
-                else:
-                    assert self._batch is not None
-                    ret.status = self._batch.save(ret, verdict.values, digest=verdict.digest, cells=verdict.cells)
-        if self._batch is not None:
-            # what the table's returns add to the history is read back from the store when
-            # a later file needs it, rather than added here return by return
-            self._batch.flush(wait=False)
-            self.history.forget(check.communes)
-
-    def _prefetch(self, returns: list[Return]) -> None:
-        """Load the history of every commune the returns name, in a few queries."""
-        if len(returns) < 2:
+                a, b = starts[r], starts[r + 1]
+                self._batch.enqueue(
+                    ret, dict(zip(codes[a:b], numbers[a:b], strict=True)), self._digests[r], cells[a:b]
+                )
+        # the history of the returns to come
+        if not len(values):
             return
-        communes = set()
-        for ret in returns:
-            if ret.status != "rejected" and ret.commune_text is not None:
-                code = self.validator.commune_code(ret.commune_text)
-                if code is not None:
-                    communes.add(code)
-        self.history.prefetch(sorted(communes))
-
-    def add(self, ret: Return) -> Return:
-        """Validate and (unless dry run) store one return; its status says what happened."""
-        self.report.returns.append(ret)
-        if ret.status == "rejected":
-            return ret
-        self.validator.check(ret)
-        if self.options.strict:
-            ret.problems[:] = [
-                Problem("error", p.code, p.message, p.file, p.sheet, p.cell, p.commune, p.period, p.indicator)
-                for p in ret.problems
-            ]
-        if ret.refused:
-            ret.status = "rejected"
-            return ret
-        reported = ret.reported
-        if self.options.validate_only:
-            ret.status = "valid"
-        elif self._batch is not None:
-            ret.status = self._batch.save(ret, reported)
-        else:
-            ret.status = self.store.save(
-                ret, replace=self.options.replace, received_at=self.options.received_at
+        commune_no, named = checking.commune_numbers
+        c_of = commune_no[rets]
+        order = np.argsort(c_of, kind="stable")
+        c_sorted = c_of[order]
+        bounds = np.flatnonzero(np.concatenate(([True], c_sorted[1:] != c_sorted[:-1], [True])))
+        month = checking.month[rets]
+        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            at = values[order[a:b]]
+            self.history.add(
+                named[int(c_sorted[a])], frame.indicator[at], month[order[a:b]], checking.values[at]
             )
-        if ret.status != "rejected":
-            self.history.add(ret, reported)
-        return ret
 
 
 # ------------------------------------------------------------------ reading, in parallel
@@ -305,20 +386,9 @@ PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger files are read here (no copying o
 CHUNK_FILES = 16  # files a worker reads per task
 
 
-def read_source(
-    source: Path | tuple[bytes, str], catalog: Catalog, options: ReadOptions
-) -> tuple[str, list[Return] | LongTable]:
-    """One file (or ``(bytes, name)``) read and parsed: its name and the returns it holds."""
-    if isinstance(source, Path):
-        read = read_path(source, options)
-    else:
-        read = read_bytes(source[0], source[1], options)
-    return read.file, read_returns(read, catalog, options)  # the cells are freed on return
-
-
 def read_sources(
     sources: list[Path | tuple[bytes, str]], catalog: Catalog, options: IngestOptions
-) -> Iterator[tuple[str, list[Return] | LongTable]]:
+) -> Iterator[tuple[str, Frame]]:
     """Every source read and parsed, in order. With several cores and many files, worker
     processes read and parse the files (the slow part of a batch of forms) while this
     process checks and stores what they send back, a bounded number of files ahead."""
@@ -346,7 +416,7 @@ def read_sources(
     pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_worker_start, initargs=(catalog, options.read)
     )
-    futures: dict[int, Future[list[tuple[str, list[Return] | LongTable]]]] = {}
+    futures: dict[int, Future[list[tuple[str, Frame]]]] = {}
     ahead = 2 * workers
     submitted = 0
     try:
@@ -407,7 +477,7 @@ def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
     _WORKER["options"] = options
 
 
-def _worker_read(paths: list[Path]) -> list[tuple[str, list[Return] | LongTable]]:
+def _worker_read(paths: list[Path]) -> list[tuple[str, Frame]]:
     return [read_source(path, _WORKER["catalog"], _WORKER["options"]) for path in paths]
 
 

@@ -1,23 +1,37 @@
-"""Layout parser: one sheet → the returns it holds, each value with its source cell.
+"""Layout parser: a table (a sheet's rows, or a CSV's columns) → the returns it holds, each
+value with its source cell, added to a :class:`~ncctd_cli.frame.FrameBuilder`.
 
-Three layouts, recognised from content (RETURNS.md §2):
+Three layouts, recognised from content (docs/RETURNS.md §2):
 - **form**: metadata cells (commune, period) above a table of indicator rows;
 - **wide**: one row per return, one column per indicator;
 - **long**: one row per value (commune, period, indicator, value).
 
-This step only locates things. Reading cells as numbers, communes and periods, and judging
-them, is the validator's job; the parser reports only what is structurally wrong (a row or
-column holding a number that names no indicator, the same indicator twice).
+This step only locates things: which cells name the commune and the month of each return,
+which cell holds each indicator's value, and which cells hold something under a row or a
+column that names no indicator. Reading cells as numbers, communes and months, and judging
+them, is the checks' job (:mod:`ncctd_cli.checks`).
+
+Forms are read row by row (a form is small); wide and long tables by columns, each distinct
+spelling of a cell looked at once, so that a national file of millions of rows costs array
+operations, not a Python object per cell. A table read as rows is turned into columns first:
+one parser per layout, whatever the reader gave.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .catalog import Catalog
-from .model import Return, Value, cell_ref
-from .sheets import Cell, Sheet
+from .frame import NUMBER_ONLY, Frame, FrameBuilder
+from .model import Return, cell_ref
+from .sheets import Cell, Column, ColumnTable, Sheet
 from .vietnamese import NumberTextError, fold, fold_header, nfc, parse_number_text
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .catalog import Catalog
 
 COMMUNE_LABELS = {"xa", "xathitran", "donvi", "donvibaocao", "xaphuongthitran", "xaphuong"}
 PERIOD_LABELS = {"kybaocao", "thang", "ky", "thangbaocao"}
@@ -36,26 +50,15 @@ IGNORED_COLUMNS = {"stt", "ghichu", "note", "notes", "tenxa", "name", "communena
 
 FORM_SCAN_ROWS = 60  # the header row of a form is within the first rows
 
+__all__ = ["Layout", "parse", "recognise"]
+
 
 def is_empty(cell: Cell) -> bool:
     return cell is None or (isinstance(cell, str) and not cell.strip())
 
 
-def holds_number(cell: Cell, decimal_point: bool = False) -> bool:
-    """Whether a cell holds a number (a number cell, or text that reads as one)."""
-    if isinstance(cell, bool):
-        return False
-    if isinstance(cell, int | float):
-        return True
-    if isinstance(cell, str):
-        try:
-            return parse_number_text(cell, decimal_point=decimal_point) is not None
-        except NumberTextError:
-            return False
-    return False
-
-
-def _text(cell: Cell) -> str:
+def text_of(cell: Cell) -> str:
+    """A cell as the text that names something (a code read as a number loses its ``.0``)."""
     if cell is None:
         return ""
     if isinstance(cell, float) and cell.is_integer():
@@ -63,19 +66,66 @@ def _text(cell: Cell) -> str:
     return nfc(str(cell)).strip()
 
 
-def parse_sheet(sheet: Sheet, catalog: Catalog, *, decimal_point: bool = False) -> list[Return]:
-    """Every return a sheet holds, in the layout its content shows ([] if none)."""
-    rows = sheet.rows
-    first = next((i for i, row in enumerate(rows) if any(not is_empty(c) for c in row)), None)
-    if first is None:
-        return []
-    headers = [fold_header(_text(c)) for c in rows[first]]
-    if long_columns(headers) is not None:
-        return _parse_long(sheet, first, headers, catalog, decimal_point)
-    if _find(headers, WIDE_COMMUNE) is not None and _find(headers, WIDE_PERIOD) is not None:
-        return _parse_wide(sheet, first, headers, catalog, decimal_point)
-    found = _parse_form(sheet, catalog, decimal_point)
-    return [found] if found else []
+def _holds_number(cell: Cell) -> bool:
+    """Whether a cell holds a number (a number cell, or text that reads as one): only to tell a
+    form's data rows from its headings while looking for where the table ends."""
+    if isinstance(cell, bool):
+        return False
+    if isinstance(cell, int | float):
+        return True
+    if isinstance(cell, str):
+        try:
+            return parse_number_text(cell) is not None
+        except NumberTextError:
+            return False
+    return False
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What :func:`recognise` found: the layout, and for a table its header row and the
+    columns that matter (commune, period, and for a long table indicator and value)."""
+
+    kind: str  # form | wide | long
+    header: int = 0  # the header row (a position in the table's rows)
+    columns: tuple[int, ...] = ()
+
+
+def recognise(table: Sheet | ColumnTable) -> Layout | None:
+    """The layout of a table, from its content (None: no return in it)."""
+    header_row = table.first_filled_row()
+    if header_row is None:
+        return None
+    headers = [fold_header(text_of(c)) for c in table.row_cells(header_row)]
+    long = long_columns(headers)
+    if long is not None:
+        return Layout("long", header_row, long)
+    commune_col = _find(headers, WIDE_COMMUNE)
+    period_col = _find(headers, WIDE_PERIOD, skip=commune_col)
+    if commune_col is not None and period_col is not None:
+        return Layout("wide", header_row, (commune_col, period_col))
+    return Layout("form")
+
+
+def parse(table: Sheet | ColumnTable, catalog: Catalog, builder: FrameBuilder, sha256: str | None = None) -> int:
+    """Add every return a table holds to ``builder``; how many were found."""
+    layout = recognise(table)
+    if layout is None:
+        return 0
+    before = builder.n_returns
+    if layout.kind == "form":
+        rows = table if isinstance(table, Sheet) else table.rows()
+        _parse_form(rows, catalog, builder)
+    else:
+        columns = table if isinstance(table, ColumnTable) else ColumnTable.from_sheet(table, layout.header)
+        header = layout.header if isinstance(table, ColumnTable) else 0
+        if layout.kind == "long":
+            _parse_long(columns, header, layout.columns, catalog, builder)
+        else:
+            _parse_wide(columns, header, layout.columns, catalog, builder)
+    for ret in builder.returns[before:]:
+        ret.file_sha256 = sha256
+    return builder.n_returns - before
 
 
 def long_columns(headers: Sequence[str]) -> tuple[int, int, int, int] | None:
@@ -103,7 +153,7 @@ def _find(headers: Sequence[str], names: set[str], skip: int | None = None) -> i
 def _find_form_header(rows: list[list[Cell]]) -> tuple[int, int | None, int | None, int] | None:
     """(row, code column, label column, value column) of a form's header row."""
     for r, row in enumerate(rows[:FORM_SCAN_ROWS]):
-        headers = ["" if c is None else fold_header(_text(c)) for c in row]  # most are None
+        headers = ["" if c is None else fold_header(text_of(c)) for c in row]  # most are None
         value_col = _find(headers, VALUE_HEADERS)
         if value_col is None:
             continue
@@ -148,15 +198,16 @@ def _is_total_row(row: list[Cell], label_col: int | None) -> bool:
     return any(isinstance(c, str) and fold(c) in TOTAL_WORDS for c in candidates)
 
 
-def _parse_form(sheet: Sheet, catalog: Catalog, decimal_point: bool) -> Return | None:
+def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
     """A form's return: its commune and period cells, and one value per indicator row.
 
     A batch holds thousands of forms, so a row costs a few look-ups: a row naming an
     indicator (by code, else by label) gives its value; any other row (blank, a heading, a
-    note, a total) is passed over unless it holds a number, which no indicator would take."""
+    note, a total) is passed over unless its value cell holds something (then the
+    unknown-indicator check decides: a number there is data no indicator would take)."""
     header = _find_form_header(sheet.rows)
     if header is None:
-        return None
+        return
     h, code_col, label_col, value_col = header
     meta = _metadata(sheet, h)
     ret = Return(file=sheet.file, sheet=sheet.name, layout="form")
@@ -164,9 +215,10 @@ def _parse_form(sheet: Sheet, catalog: Catalog, decimal_point: bool) -> Return |
         ret.commune_text, ret.commune_cell = meta["commune"]
     if "period" in meta:
         ret.period_text, ret.period_cell = meta["period"]
+    r_no = builder.add_return(ret)
+    position = catalog.position
     rows = sheet.rows
     lines = sheet.line_numbers
-    value_letters = cell_ref(0, value_col)[:-1]
     for r in range(h + 1, len(rows)):
         row = rows[r]
         width = len(row)
@@ -175,185 +227,171 @@ def _parse_form(sheet: Sheet, catalog: Catalog, decimal_point: bool) -> Return |
         value_raw = row[value_col] if value_col < width else None
         # the row's name: its code, else its label ("" when both are empty: a blank row,
         # a heading or a note, passed over below unless a number stands in the value column)
-        named = "" if is_empty(code_raw) else _text(code_raw)
+        named = "" if is_empty(code_raw) else text_of(code_raw)
         if not named and not is_empty(label_raw):
-            named = _text(label_raw)
+            named = text_of(label_raw)
         indicator = catalog.indicator(named) if named else None
-        cell = f"{value_letters}{lines[r] if lines is not None else r + 1}"
+        line = lines[r] if lines is not None else r + 1
         if indicator is None:
-            if _is_total_row(row, label_col) or not holds_number(value_raw, decimal_point):
+            if is_empty(value_raw) or _is_total_row(row, label_col) or not _holds_number(value_raw):
                 continue  # headings, notes, signature lines, total rows, blank rows
-            _unknown_indicator(ret, named, cell, catalog)
+            builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)
             continue
-        _add_value(ret, indicator, value_raw, cell, decimal_point)
-    return ret
+        builder.add_value(r_no, position[indicator], value_raw, value_col, line)
 
 
-def _unknown_indicator(ret: Return, named: str, cell: str, catalog: Catalog) -> None:
-    hints = catalog.suggest_indicators(named) if named else []
-    hint = f" Có phải: {', '.join(hints)}?" if hints else ""
-    what = f"«{named}»" if named else "(không ghi tên)"
-    ret.problem(
-        "error",
-        "unknown-indicator",
-        f"Chỉ tiêu {what} không có trong danh mục nhưng có số liệu: số liệu này sẽ bị bỏ sót.{hint}",
-        cell=cell,
+# ------------------------------------------------------------------ tables, by columns
+
+
+def _codes_of(column: Column, rows: np.ndarray) -> np.ndarray:
+    return column.codes[rows]
+
+
+def _spelling_keys(column: Column, fold_totals: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Each spelling's key as a return is told apart by it (its text, as it names a commune
+    or a month: ``4456.0`` and ``4456`` are one key), and whether it names a total row.
+    The last entry stands for an empty cell."""
+    import numpy as np
+    import pandas as pd
+
+    texts = [text_of(s) for s in column.spellings]
+    keys = pd.factorize(np.array([*texts, ""], dtype=object))[0]
+    totals = np.array(
+        [fold_totals and isinstance(s, str) and fold(s) in TOTAL_WORDS for s in column.spellings] + [False],
+        dtype=bool,
     )
+    return keys.astype(np.int64), totals
 
 
-def _add_value(ret: Return, indicator: str, raw: Cell, cell: str, decimal_point: bool) -> None:
-    earlier = ret.values.get(indicator)
-    if earlier is None:
-        ret.values[indicator] = Value(indicator, raw, cell)
-        return
-    if _same_number(earlier.raw, raw, decimal_point):
-        return
-    ret.problem(
-        "error",
-        "duplicate-indicator",
-        f"Chỉ tiêu {indicator} có hai giá trị khác nhau trong cùng một báo cáo "
-        f"(ô {earlier.cell} và ô {cell}).",
-        cell=cell,
-        indicator=indicator,
-    )
-
-
-def _same_number(a: Cell, b: Cell, decimal_point: bool) -> bool:
-    def number(cell: Cell) -> object:
-        if isinstance(cell, int | float) and not isinstance(cell, bool):
-            return float(cell)
-        if is_empty(cell):
-            return None
-        try:
-            return parse_number_text(str(cell), decimal_point=decimal_point)
-        except NumberTextError:
-            return _text(cell)
-
-    return number(a) == number(b)
-
-
-# ------------------------------------------------------------------ wide
-
-
-def _parse_wide(
-    sheet: Sheet, h: int, headers: list[str], catalog: Catalog, decimal_point: bool
+def _returns_of(
+    table: ColumnTable, rows: np.ndarray, commune_col: int, period_col: int, *, layout: str,
+    first_rows: np.ndarray,
 ) -> list[Return]:
-    commune_col = _find(headers, WIDE_COMMUNE)
-    period_col = _find(headers, WIDE_PERIOD, skip=commune_col)
-    columns: dict[int, str | None] = {}
-    for c, raw in enumerate(sheet.rows[h]):
-        if c in (commune_col, period_col) or headers[c] in IGNORED_COLUMNS:
-            continue
-        columns[c] = catalog.indicator(_text(raw)) if not is_empty(raw) else None
-    returns: list[Return] = []
-    for r in range(h + 1, len(sheet.rows)):
-        row = sheet.rows[r]
-        if all(is_empty(c) for c in row):
-            continue
-        commune_raw = row[commune_col] if commune_col is not None and commune_col < len(row) else None
-        if isinstance(commune_raw, str) and fold(commune_raw) in TOTAL_WORDS:
-            continue
-        period_raw = row[period_col] if period_col is not None and period_col < len(row) else None
-        ret = Return(file=sheet.file, sheet=sheet.name, layout="wide")
-        ret.commune_text = None if is_empty(commune_raw) else commune_raw
-        ret.commune_cell = sheet.ref(r, commune_col or 0)
-        ret.period_text = None if is_empty(period_raw) else period_raw
-        ret.period_cell = sheet.ref(r, period_col or 0)
-        for c, indicator in columns.items():
-            raw = row[c] if c < len(row) else None
-            if indicator is None:
-                if holds_number(raw, decimal_point) or not is_empty(raw):
-                    _unknown_indicator(ret, _text(sheet.rows[h][c]), sheet.ref(r, c), catalog)
-                continue
-            _add_value(ret, indicator, raw, sheet.ref(r, c), decimal_point)
-        returns.append(ret)
-    return returns
-
-
-# ------------------------------------------------------------------ long
-
-
-_NOTHING = object()  # no cell is this
+    """The Return records of a table, one per first row given."""
+    commune, period = table.columns[commune_col], table.columns[period_col]
+    letters = cell_ref(0, commune_col)[:-1], cell_ref(0, period_col)[:-1]
+    found = []
+    for row in first_rows.tolist():
+        line = int(table.lines[row])
+        c, p = int(commune.codes[row]), int(period.codes[row])
+        ret = Return(file=table.file, sheet=table.name, layout=layout)
+        ret.commune_text = None if c < 0 else commune.spellings[c]
+        ret.commune_cell = f"{letters[0]}{line}"
+        ret.period_text = None if p < 0 else period.spellings[p]
+        ret.period_cell = f"{letters[1]}{line}"
+        found.append(ret)
+    return found
 
 
 def _parse_long(
-    sheet: Sheet, h: int, headers: list[str], catalog: Catalog, decimal_point: bool
-) -> list[Return]:
-    """One return per (commune, period) spelling pair, in the order they first appear.
+    table: ColumnTable, header: int, columns: tuple[int, ...], catalog: Catalog, builder: FrameBuilder
+) -> None:
+    """One return per (commune, period) spelling pair, in the order they first appear; one
+    value per row."""
+    import numpy as np
+    import pandas as pd
 
-    Built for national files (millions of rows): each distinct spelling of a commune, a
-    period or an indicator is looked at once, and a row costs a few dictionary look-ups."""
-    columns = long_columns(headers)
-    assert columns is not None
     commune_col, period_col, indicator_col, value_col = columns
-    rows = sheet.rows
-    lines = sheet.line_numbers
-    value_letters = cell_ref(0, value_col)[:-1]
-    width = max(commune_col, period_col, indicator_col, value_col) + 1
-    by_key: dict[tuple[str, str], Return] = {}
-    communes: dict[str, tuple[bool, str]] = {}  # spelling → (a total row?, text)
-    periods: dict[str, str] = {}
-    indicators: dict[str, tuple[str, str | None]] = {}  # spelling → (text, code)
-    ret: Return | None = None
-    last_commune: Cell = _NOTHING
-    last_period: Cell = _NOTHING
-    for r in range(h + 1, len(rows)):
-        row = rows[r]
-        if len(row) >= width:
-            commune_raw, period_raw = row[commune_col], row[period_col]
-            named_raw, value_raw = row[indicator_col], row[value_col]
-        else:
-            commune_raw, period_raw, named_raw, value_raw = (
-                row[c] if c < len(row) else None for c in (commune_col, period_col, indicator_col, value_col)
-            )
-        if not (type(commune_raw) is str and commune_raw.strip()) and all(is_empty(c) for c in row):
-            continue  # a row of nothing
-        if ret is None or commune_raw is not last_commune or period_raw is not last_period:
-            # a new (commune, period) spelling pair; the rows of one return usually come
-            # together, and the CSV reader shares the strings of repeated cells
-            if type(commune_raw) is str:
-                known = communes.get(commune_raw)
-                if known is None:
-                    known = communes[commune_raw] = (fold(commune_raw) in TOTAL_WORDS, _text(commune_raw))
-                if known[0]:
-                    continue
-                commune_key = known[1]
-            else:
-                if isinstance(commune_raw, str) and fold(commune_raw) in TOTAL_WORDS:
-                    continue
-                commune_key = _text(commune_raw)
-            if type(period_raw) is str:
-                period_key = periods.get(period_raw)
-                if period_key is None:
-                    period_key = periods[period_raw] = _text(period_raw)
-            else:
-                period_key = _text(period_raw)
-            ret = by_key.get((commune_key, period_key))
-            if ret is None:
-                ret = Return(file=sheet.file, sheet=sheet.name, layout="long")
-                ret.commune_text = None if is_empty(commune_raw) else commune_raw
-                ret.commune_cell = sheet.ref(r, commune_col)
-                ret.period_text = None if is_empty(period_raw) else period_raw
-                ret.period_cell = sheet.ref(r, period_col)
-                by_key[(commune_key, period_key)] = ret
-            last_commune, last_period = commune_raw, period_raw
-        if type(named_raw) is str:
-            found = indicators.get(named_raw)
-            if found is None:
-                named = _text(named_raw)
-                found = indicators[named_raw] = (named, catalog.indicator(named) if named else None)
-            named, indicator = found
-        else:
-            named = _text(named_raw)
-            indicator = catalog.indicator(named) if named else None
-        if indicator is None:
-            if not is_empty(value_raw):
-                _unknown_indicator(ret, named, sheet.ref(r, indicator_col), catalog)
+    commune = table.columns[commune_col]
+    rows = np.arange(header + 1, len(table.lines))
+    commune_key, total = _spelling_keys(commune, fold_totals=True)
+    rows = rows[~total[commune.codes[rows]]]  # total rows are not data
+    if not len(rows):
+        return
+    period_key, _ = _spelling_keys(table.columns[period_col])
+    c_key = commune_key[commune.codes[rows]]
+    p_key = period_key[table.columns[period_col].codes[rows]]
+    pair = c_key * (int(period_key.max()) + 1) + p_key
+    ret_of_row, _ = pd.factorize(pair, sort=False)
+    ret_of_row = ret_of_row.astype(np.int64)
+    seen_before = np.maximum.accumulate(np.concatenate(([-1], ret_of_row[:-1])))
+    first_rows = rows[ret_of_row > seen_before]
+    returns = _returns_of(table, rows, commune_col, period_col, layout="long", first_rows=first_rows)
+    # the indicator each spelling names (-1: none), read once
+    named_column = table.columns[indicator_col]
+    named_texts = [text_of(s) for s in named_column.spellings]
+    position = catalog.position
+    indicator_of = np.array(
+        [position.get(catalog.indicator(t) or "", -1) if t else -1 for t in named_texts] + [-1], dtype=np.int64
+    )
+    named_codes = named_column.codes[rows]
+    indicator = indicator_of[named_codes]
+    value = table.columns[value_col]
+    raw = value.codes[rows].astype(np.int64)
+    unknown = np.flatnonzero((indicator < 0) & (raw >= 0))
+    col = np.where(indicator < 0, indicator_col, value_col)
+    builder.add_block(
+        returns,
+        Frame(
+            returns=[],
+            ret=ret_of_row,
+            indicator=indicator,
+            raw=raw,
+            raws=value.spellings,
+            col=col,
+            row=table.lines[rows].astype(np.int64),
+            unknown_rule=np.zeros(len(rows), dtype=np.int8),
+            named={int(k): named_texts[int(named_codes[k])] if named_codes[k] >= 0 else "" for k in unknown},
+        ),
+    )
+
+
+def _parse_wide(
+    table: ColumnTable, header: int, columns: tuple[int, ...], catalog: Catalog, builder: FrameBuilder
+) -> None:
+    """One return per row; one value per indicator column (a column that names no indicator
+    holding something is the unknown-indicator check's)."""
+    import numpy as np
+
+    commune_col, period_col = columns
+    headers = table.row_cells(header)
+    folded = [fold_header(text_of(c)) for c in headers]
+    rows = np.arange(header + 1, len(table.lines))
+    commune = table.columns[commune_col]
+    _, total = _spelling_keys(commune, fold_totals=True)
+    rows = rows[~total[commune.codes[rows]]]
+    if not len(rows):
+        return
+    returns = _returns_of(table, rows, commune_col, period_col, layout="wide", first_rows=rows)
+    position = catalog.position
+    n = len(rows)
+    parts: list[tuple[int, int, np.ndarray, str]] = []  # (column, indicator, raw codes, header)
+    for c, head in enumerate(headers):
+        if c in (commune_col, period_col) or folded[c] in IGNORED_COLUMNS:
             continue
-        cell = f"{value_letters}{lines[r] if lines is not None else r + 1}"
-        values = ret.values
-        if indicator not in values:
-            values[indicator] = Value(indicator, value_raw, cell)
-        else:
-            _add_value(ret, indicator, value_raw, cell, decimal_point)
-    return list(by_key.values())
+        name = "" if is_empty(head) else text_of(head)
+        code = catalog.indicator(name) if name else None
+        parts.append((c, -1 if code is None else position[code], table.columns[c].codes[rows], name))
+    raws: list[Any] = []
+    ret, indicator, raw, col, named = [], [], [], [], {}
+    offset_values = 0
+    for c, ind, codes, name in parts:
+        spellings = table.columns[c].spellings
+        raw.append(np.where(codes >= 0, codes + len(raws), -1))
+        raws.extend(spellings)
+        ret.append(np.arange(n, dtype=np.int64))
+        indicator.append(np.full(n, ind, dtype=np.int64))
+        col.append(np.full(n, c, dtype=np.int64))
+        if ind < 0:
+            named.update({offset_values + k: name for k in np.flatnonzero(codes >= 0).tolist()})
+        offset_values += n
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        ret, indicator, raw, col = [empty], [empty], [empty], [empty]
+    # values in return order: a return's cells together, left to right
+    ret_all = np.concatenate(ret)
+    order = np.argsort(ret_all, kind="stable")
+    builder.add_block(
+        returns,
+        Frame(
+            returns=[],
+            ret=ret_all[order],
+            indicator=np.concatenate(indicator)[order],
+            raw=np.concatenate(raw)[order],
+            raws=raws,
+            col=np.concatenate(col)[order],
+            row=np.tile(table.lines[rows].astype(np.int64), len(parts) or 1)[order] if parts else np.zeros(0, dtype=np.int64),
+            unknown_rule=np.zeros(len(order), dtype=np.int8),
+            named={int(new): named[int(old)] for new, old in enumerate(order.tolist()) if int(old) in named},
+        ),
+    )

@@ -1,66 +1,30 @@
 """The domain records that flow through the pipeline.
 
-file → sheet reader → layout parser → :class:`Return` (values with their source cell)
-→ validator (adds :class:`Problem` records) → store → roll-up → renderers.
+file → sheet reader → layout parser → :class:`Return` records, their value cells in a
+:class:`~ncctd_cli.frame.Frame` → checks (add :class:`~ncctd_cli.problems.Problem` records)
+→ store → roll-up → renderers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
+from .problems import PROBLEM_FIELDS, Problem, Severity
 from .vietnamese import Period
 
-Severity = Literal["error", "warning"]
-
-PROBLEM_FIELDS = (
-    "severity",
-    "code",
-    "message",
-    "file",
-    "sheet",
-    "cell",
-    "commune",
-    "period",
-    "indicator",
-)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Something wrong with a file, a return or a value. Problems are values, not exceptions."""
-
-    severity: Severity
-    code: str
-    message: str
-    file: str | None = None
-    sheet: str | None = None
-    cell: str | None = None
-    commune: str | None = None
-    period: str | None = None
-    indicator: str | None = None
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity == "error"
-
-    def to_json(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in PROBLEM_FIELDS}
-
-    def where(self) -> str:
-        """``file › sheet › cell`` for messages."""
-        parts = [p for p in (self.file, self.sheet, self.cell) if p]
-        return " › ".join(parts)
+__all__ = ["PROBLEM_FIELDS", "Problem", "Return", "Severity", "Value", "cell_ref"]
 
 
 @dataclass
 class Value:
-    """One indicator's value in one return, with the cell it came from."""
+    """One indicator's value in one return, with the cell it came from (what
+    :func:`ncctd_cli.api.read_file` gives; a batch keeps its values in a frame)."""
 
     indicator: str
     raw: Any  # the cell as read: a number, text, a date or None
     cell: str | None = None
-    value: float | None = None  # set by the validator; None: empty, "not reported"
+    value: float | None = None  # the number read; None: empty, "not reported"
 
 
 @dataclass
@@ -83,22 +47,19 @@ class Return:
     values: dict[str, Value] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     file_sha256: str | None = None
-    status: str = "pending"  # stored | replaced | unchanged | rejected | valid
+    status: str = "pending"  # stored | replaced | unchanged | rejected | valid | cancelled
 
     def problem(
         self,
-        severity: Severity,
         code: str,
-        message: str,
         *,
         cell: str | None = None,
         indicator: str | None = None,
+        severity: Severity | None = None,
+        **params: Any,
     ) -> Problem:
         """Record a problem located in this return."""
-        found = Problem(
-            severity=severity,
-            code=code,
-            message=message,
+        found = Problem.of(code, severity=severity, **params).at(
             file=self.file,
             sheet=self.sheet,
             cell=cell,
@@ -114,13 +75,13 @@ class Return:
         """The resolved commune code, else what the file said."""
         if self.commune:
             return self.commune
-        return None if self.commune_text is None else _cell_text(self.commune_text)
+        return None if self.commune_text is None else cell_text(self.commune_text)
 
     @property
     def period_label(self) -> str | None:
         if self.period:
             return str(self.period)
-        return None if self.period_text is None else _cell_text(self.period_text)
+        return None if self.period_text is None else cell_text(self.period_text)
 
     @property
     def refused(self) -> bool:
@@ -152,7 +113,17 @@ def cell_ref(row: int, col: int) -> str:
     return f"{letters}{row + 1}"
 
 
-def _cell_text(value: Any) -> str:
+def parse_cell_ref(ref: str) -> tuple[int, int]:
+    """A1 reference → zero-based (row, col); ``("E13")`` → ``(12, 4)``."""
+    letters = ref.rstrip("0123456789")
+    col = 0
+    for ch in letters.upper():
+        col = col * 26 + ord(ch) - 64
+    return int(ref[len(letters) :]) - 1, col - 1
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: ``4456.0`` → ``4456``, a date in ISO form, anything else ``str``."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "isoformat"):

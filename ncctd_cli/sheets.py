@@ -22,7 +22,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .guards import (
     Limits,
@@ -35,6 +35,7 @@ from .guards import (
     corrupt,
     count_zip_members,
     describe_binary,
+    not_a_spreadsheet,
     open_zip,
     password_protected,
     too_many_cells,
@@ -43,7 +44,7 @@ from .model import Problem, cell_ref
 from .vietnamese import nfc
 
 if TYPE_CHECKING:
-    from .tables import LongTable
+    import numpy as np
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 RETURN_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".tsv", ".txt")
@@ -51,7 +52,17 @@ RETURN_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".tsv", ".txt")
 Cell = object  # str | float | int | bool | date | datetime | None
 
 
-__all__ = ["Limits", "ReadOptions", "Sheet", "SourceFile", "read_bytes", "read_path", "sniff_kind"]
+__all__ = [
+    "Column",
+    "ColumnTable",
+    "Limits",
+    "ReadOptions",
+    "Sheet",
+    "SourceFile",
+    "read_bytes",
+    "read_path",
+    "sniff_kind",
+]
 
 
 @dataclass
@@ -59,9 +70,13 @@ class ReadOptions:
     encoding: str | None = None  # force a CSV encoding
     decimal_point: bool = False  # CSV numbers written with '.' as the decimal mark
     limits: Limits = field(default_factory=Limits)
-    # A long CSV of at least this many lines is read by columns (see tables.py), not row
-    # by row; None: always row by row.
+    # A CSV of at least this many lines is read by columns (a ColumnTable), not row by row;
+    # None: always row by row.
     column_min_lines: int | None = 20_000
+
+
+def _filled(cell: Cell) -> bool:
+    return cell is not None and not (isinstance(cell, str) and not cell.strip())
 
 
 @dataclass
@@ -79,21 +94,96 @@ class Sheet:
             return cell_ref(self.line_numbers[row] - 1, col)
         return cell_ref(row, col)
 
+    def first_filled_row(self) -> int | None:
+        """The first row holding anything (None: the sheet is empty)."""
+        return next((i for i, row in enumerate(self.rows) if any(map(_filled, row))), None)
+
+    def row_cells(self, row: int) -> list[Cell]:
+        return self.rows[row]
+
+
+@dataclass
+class Column:
+    """One column of a table read by columns: a code per row into its distinct cells
+    (``spellings``); -1 for an empty cell."""
+
+    codes: np.ndarray
+    spellings: list[Cell]
+
+
+@dataclass
+class ColumnTable:
+    """A table read by columns (a big CSV: each column's distinct cells held once), the rows
+    holding anything, with the line each is on. ``rows()`` reads it again row by row."""
+
+    file: str
+    name: str | None
+    columns: list[Column]
+    lines: np.ndarray  # the line (1-based) of each row
+    text: str | None = None  # the decoded CSV text (for rows())
+    delimiter: str = ","
+    limits: Limits = field(default_factory=Limits)
+
+    def first_filled_row(self) -> int | None:
+        return 0 if len(self.lines) else None
+
+    def row_cells(self, row: int) -> list[Cell]:
+        return [None if c.codes[row] < 0 else c.spellings[int(c.codes[row])] for c in self.columns]
+
+    def rows(self) -> Sheet:
+        """The same table as rows (as the row reader reads the CSV)."""
+        if self.text is None:
+            raise ValueError("a table made from a sheet is its sheet's rows")
+        read = read_csv_rows(self.text, self.delimiter, SourceFile(self.file, "csv"), self.limits)
+        return read.sheets[0] if read.sheets else Sheet(self.file, self.name, [])
+
+    @classmethod
+    def from_sheet(cls, sheet: Sheet, start: int = 0) -> ColumnTable:
+        """A sheet's rows from ``start`` on, as columns (rows of nothing left out)."""
+        import numpy as np
+
+        kept = [r for r in range(start, len(sheet.rows)) if any(map(_filled, sheet.rows[r]))]
+        width = max((len(sheet.rows[r]) for r in kept), default=0)
+        columns = []
+        for c in range(width):
+            seen: dict[tuple[type, object], int] = {}
+            spellings: list[Cell] = []
+            codes = np.full(len(kept), -1, dtype=np.int64)
+            for n, r in enumerate(kept):
+                row = sheet.rows[r]
+                cell = row[c] if c < len(row) else None
+                if not _filled(cell):
+                    continue
+                key = (type(cell), cell)
+                code = seen.get(key)
+                if code is None:
+                    code = seen[key] = len(spellings)
+                    spellings.append(cell)
+                codes[n] = code
+            columns.append(Column(codes, spellings))
+        lines = sheet.line_numbers
+        numbers = [lines[r] if lines is not None else r + 1 for r in kept]
+        return cls(sheet.file, sheet.name, columns, np.array(numbers, dtype=np.int64))
+
 
 @dataclass
 class SourceFile:
-    """What the reader made of one file."""
+    """What the reader made of one file: its tables (sheets as rows; a big CSV as columns)."""
 
     file: str
     kind: str  # xlsx | xls | ods | csv | unknown
     sha256: str | None = None
-    sheets: list[Sheet] = field(default_factory=list)
+    tables: list[Sheet | ColumnTable] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    # A long CSV read by columns (instead of ``sheets``): see tables.py
-    table: LongTable | None = None
 
-    def refuse(self, code: str, message: str) -> SourceFile:
-        self.problems.append(Problem("error", code, message, file=self.file))
+    @property
+    def sheets(self) -> list[Sheet]:
+        """The tables read as rows."""
+        return [t for t in self.tables if isinstance(t, Sheet)]
+
+    def refuse(self, code: str, **params: Any) -> SourceFile:
+        self.tables.clear()
+        self.problems.append(Problem.of(code, **params).at(file=self.file))
         return self
 
 
@@ -120,12 +210,10 @@ def read_path(path: Path, options: ReadOptions | None = None, display: str | Non
     try:
         size = path.stat().st_size
         if size > options.limits.max_file_bytes:
-            return SourceFile(name, "unknown").refuse(*_too_large(size, options.limits))
+            return SourceFile(name, "unknown").refuse(**_too_large(size, options.limits))
         data = path.read_bytes()
     except OSError as exc:
-        return SourceFile(name, "unknown").refuse(
-            "unreadable-file", f"Không mở được tệp: {exc.strerror or exc}."
-        )
+        return SourceFile(name, "unknown").refuse("unreadable-file", reason=str(exc.strerror or exc))
     return read_bytes(data, name, options)
 
 
@@ -134,40 +222,31 @@ def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> So
     options = options or ReadOptions()
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > options.limits.max_file_bytes:
-        return SourceFile(name, "unknown", digest).refuse(*_too_large(len(data), options.limits))
+        return SourceFile(name, "unknown", digest).refuse(**_too_large(len(data), options.limits))
     kind, archive = _sniff(data)
     source = SourceFile(name, kind, digest)
     if not data or data.isspace():
-        return source.refuse("empty-file", "Tệp trống (0 byte hoặc chỉ có khoảng trắng): không có báo cáo nào.")
+        return source.refuse("empty-file")
     try:
         _guard(data, name, kind, options.limits, archive)
     except Refusal as refusal:
-        return source.refuse(refusal.code, refusal.message)
+        return source.refuse(refusal.code, **refusal.params)
     except Exception as exc:  # damage no check named (struct.error, IndexError...): refused too
-        return source.refuse(*_unexpected(kind, exc))
+        return source.refuse(**_unexpected(kind, exc))
     try:
         if kind in ("xlsx", "xls", "ods"):
             return _read_workbook(data, source, options.limits)
         return _read_csv(data, source, options)
     except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
-        source.sheets.clear()
-        return source.refuse(*_unexpected(kind, exc))
+        return source.refuse(**_unexpected(kind, exc))
 
 
-def _unexpected(kind: str, exc: Exception) -> tuple[str, str]:
-    return (
-        "corrupt-file",
-        f"Tệp bị hỏng, không đọc được ({kind}, {type(exc).__name__}): hãy mở lại bằng "
-        "Excel/LibreOffice, lưu lại rồi gửi lại.",
-    )
+def _unexpected(kind: str, exc: Exception) -> dict[str, Any]:
+    return {"code": "corrupt-file", "variant": "unexpected", "kind": kind, "error": type(exc).__name__}
 
 
-def _too_large(size: int, limits: Limits) -> tuple[str, str]:
-    return (
-        "file-too-large",
-        f"Tệp quá lớn ({size / 1048576:.0f} MB, giới hạn {limits.max_file_bytes / 1048576:.0f} MB): "
-        "không đọc.",
-    )
+def _too_large(size: int, limits: Limits) -> dict[str, Any]:
+    return {"code": "file-too-large", "size_mb": size / 1048576, "limit_mb": limits.max_file_bytes / 1048576}
 
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -224,7 +303,7 @@ def _guard(
         with archive:
             check_zip(data, archive, kind, limits)
     elif kind == "broken-zip":
-        raise corrupt("không giải nén được")
+        raise corrupt("zip")
     elif kind == "encrypted":
         raise password_protected()
     elif kind == "xls":
@@ -240,25 +319,11 @@ def _not_a_spreadsheet(data: bytes, name: str, limits: Limits) -> Refusal:
             try:
                 what = classify_zip(archive)
             except Exception:  # a damaged zip
-                what = "tệp nén ZIP"
+                what = "zip"
         if what == "xlsb":
-            return Refusal(
-                "unsupported-format",
-                "Tệp Excel dạng nhị phân (xlsb): hãy mở bằng Excel, lưu lại dạng .xlsx rồi gửi lại.",
-            )
+            return Refusal("unsupported-format")
     suffix = Path(name).suffix.lower()
-    named = f" (dù tên tệp có đuôi {suffix})" if suffix in RETURN_SUFFIXES and what else ""
-    if what:
-        return Refusal(
-            "not-a-spreadsheet",
-            f"Tệp này thực ra là {what}{named}, không phải bảng tính (xlsx, xls, ods) hay CSV: "
-            "không đọc được.",
-        )
-    return Refusal(
-        "not-a-spreadsheet",
-        "Tệp không phải bảng tính (xlsx, xls, ods) hay CSV (nội dung là dữ liệu nhị phân lạ): "
-        "không đọc được.",
-    )
+    return not_a_spreadsheet(what, suffix if suffix in RETURN_SUFFIXES else None)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -270,19 +335,6 @@ def _looks_like_text(head: bytes) -> bool:
         return len(head) > 1 and (head[1::2].count(0) > len(head) // 3 or head[0::2].count(0) > len(head) // 3)
     controls = sum(1 for b in head if 0 < b < 9 or 13 < b < 32)  # a stray NUL: binary-content
     return controls <= len(head) // 100
-
-
-def _zip_guard(data: bytes, limits: Limits) -> tuple[str, str] | None:
-    """(code, message) if a zipped workbook must be refused (a zip bomb, a DTD...), else None."""
-    try:
-        with open_zip(data, limits) as archive:
-            kind = classify_zip(archive)
-            check_zip(data, archive, kind if kind == "ods" else "xlsx", limits)
-    except Refusal as refusal:
-        return refusal.code, refusal.message
-    except Exception:  # classify_zip on a damaged zip
-        return "corrupt-file", corrupt().message
-    return None
 
 
 def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None) -> SourceFile:
@@ -304,22 +356,15 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
                     budget -= (end[0] + 1) * (end[1] + 1)
                     if budget < 0:
                         refusal = too_many_cells(limits)
-                        source.sheets.clear()
-                        return source.refuse(refusal.code, refusal.message)
+                        return source.refuse(refusal.code, **refusal.params)
                 rows = sheet.to_python(skip_empty_area=False)
-                source.sheets.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
+                source.tables.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
     except PasswordError:
-        source.sheets.clear()
-        return source.refuse("password-protected", password_protected().message)
+        return source.refuse("password-protected")
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # calamine raises many kinds for broken files, a Rust panic too
-        source.sheets.clear()
-        return source.refuse(
-            "corrupt-file",
-            f"Tệp {source.kind} bị hỏng hoặc không đầy đủ, không đọc được ({type(exc).__name__}): "
-            "hãy mở lại bằng Excel/LibreOffice, lưu lại rồi gửi lại.",
-        )
+        return source.refuse("corrupt-file", variant="reader", kind=source.kind, error=type(exc).__name__)
     return source
 
 
@@ -410,39 +455,105 @@ def _read_csv(data: bytes, source: SourceFile, options: ReadOptions) -> SourceFi
     try:
         text, _encoding = decode_text(data, options.encoding)
     except (UnicodeDecodeError, LookupError) as exc:
-        return source.refuse(
-            "bad-encoding",
-            f"Không đọc được bảng mã của tệp CSV ({exc}). Hãy lưu lại dạng UTF-8, "
-            "hoặc chỉ rõ bằng --encoding.",
-        )
+        return source.refuse("bad-encoding", error=str(exc))
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
-        return source.refuse(
-            "binary-content",
-            f"Tệp CSV chứa ký tự NUL (dòng {line}): không phải tệp văn bản, có thể là tệp hỏng "
-            "hoặc tệp khác đổi đuôi thành .csv.",
-        )
+        return source.refuse("binary-content", line=line)
     limits = options.limits
     try:
         check_csv_text(text, limits)
     except Refusal as refusal:
-        return source.refuse(refusal.code, refusal.message)
+        return source.refuse(refusal.code, **refusal.params)
     text = _drop_trailing_blank_lines(nfc(text))
     delimiter = sniff_delimiter(text)
     if options.column_min_lines is not None:
-        from .tables import read_long_table
-
-        source.table = read_long_table(text, delimiter, source.file, limits, options.column_min_lines)
-        if source.table is not None:
+        table = read_csv_columns(text, delimiter, source.file, limits, options.column_min_lines)
+        if table is not None:
+            source.tables.append(table)
             return source
     return read_csv_rows(text, delimiter, source, limits)
+
+
+HEADER_SCAN_LINES = 60  # lines looked at for the first one holding anything
+
+
+def read_csv_columns(
+    text: str, delimiter: str, file: str, limits: Limits, min_lines: int = 0
+) -> ColumnTable | None:
+    """A CSV's decoded, checked text read by columns (pandas' C reader, each column as
+    categories: each distinct cell held once), from its first line holding anything; None
+    when it has fewer than ``min_lines`` lines, or is not a table whose every record is one
+    line of the same width (the row reader then reads it, and says what is wrong)."""
+    lines_total = text.count("\n") + (0 if text.endswith("\n") else 1)
+    if lines_total < min_lines:
+        return None
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    head = text[: 1 << 16].split("\n")[:HEADER_SCAN_LINES]
+    first = next((n for n, line in enumerate(head) if line.strip(" \t\r" + delimiter)), None)
+    if first is None or head[first].count('"') % 2:
+        return None  # nothing in the first lines, or a quoted cell spanning lines
+    import numpy as np
+    import pandas as pd
+
+    data = text.encode("utf-8")
+
+    def read(dtype: str, usecols: list[int] | None = None) -> pd.DataFrame:  # "category" or "str"
+        return pd.read_csv(
+            io.BytesIO(data),
+            sep=delimiter,
+            header=None,
+            skiprows=first,
+            usecols=usecols,
+            dtype=dtype,
+            na_filter=False,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            engine="c",
+            encoding="utf-8",
+        )
+
+    unreadable = (ValueError, TypeError, OverflowError, csv.Error, UnicodeError)  # (ParserError: a ValueError)
+    try:
+        frame = read("category")
+    except unreadable:
+        return None  # rows wider than the first, a quote left open...: the row reader says
+    if len(frame) != lines_total - first or frame.shape[1] > limits.max_columns:
+        return None  # a quoted cell spanning lines: the row reader counts lines right
+    columns: list[Column] = []
+    filled = np.zeros(len(frame), dtype=bool)  # rows holding anything
+    for position in range(frame.shape[1]):
+        categorical = frame[position].cat
+        spellings: list[Cell] = list(categorical.categories)
+        if all(type(s) is str for s in spellings):
+            codes = categorical.codes.to_numpy().astype(np.int64)
+        else:
+            # pandas turned a column of number-like cells into numbers ("1.700" → 1.7,
+            # "04456" → 4456): that column is read again as text, its spellings kept
+            try:
+                texts = read("str", [position])[position].to_numpy(dtype=object)
+            except unreadable:
+                return None
+            as_text, uniques = pd.factorize(texts)
+            codes, spellings = as_text.astype(np.int64), [str(u) for u in uniques]
+        blank = np.array([not str(s).strip() for s in spellings] + [True], dtype=bool)  # last: -1
+        codes[blank[codes]] = -1  # a cell of spaces is an empty cell, as the row reader reads it
+        filled |= codes >= 0
+        columns.append(Column(codes, spellings))
+    del frame
+    keep = np.flatnonzero(filled)
+    for column in columns:
+        column.codes = column.codes[keep]
+    return ColumnTable(
+        file, None, columns, keep.astype(np.int64) + first + 1, text=text, delimiter=delimiter, limits=limits
+    )
 
 
 def read_csv_rows(text: str, delimiter: str, source: SourceFile, limits: Limits) -> SourceFile:
     """A CSV's decoded, checked text → one sheet of rows (each with its line number)."""
     fast = _read_csv_fast(text, delimiter, limits.max_columns)
     if fast is not None and fast[0]:
-        source.sheets.append(Sheet(source.file, None, *fast))
+        source.tables.append(Sheet(source.file, None, *fast))
         return source
     if fast is not None:
         return _blank_csv(source)
@@ -454,9 +565,7 @@ def read_csv_rows(text: str, delimiter: str, source: SourceFile, limits: Limits)
         for record in reader:
             if len(record) > limits.max_columns:
                 return source.refuse(
-                    "too-many-columns",
-                    f"Dòng {start} của tệp CSV có {len(record)} cột, quá giới hạn "
-                    f"{limits.max_columns} cột: không đọc.",
+                    "too-many-columns", line=start, columns=len(record), limit=limits.max_columns
                 )
             cells: list[Cell] = [v if v.strip() else None for v in record]
             if any(v is not None for v in cells):  # rows of nothing cost no memory
@@ -464,17 +573,15 @@ def read_csv_rows(text: str, delimiter: str, source: SourceFile, limits: Limits)
                 line_numbers.append(start)
             start = reader.line_num + 1
     except csv.Error as exc:
-        return source.refuse("corrupt-file", f"Tệp CSV sai cấu trúc ở dòng {reader.line_num}: {exc}.")
+        return source.refuse("corrupt-file", variant="csv", line=reader.line_num, error=str(exc))
     if not rows:
         return _blank_csv(source)
-    source.sheets.append(Sheet(source.file, None, rows, line_numbers))
+    source.tables.append(Sheet(source.file, None, rows, line_numbers))
     return source
 
 
 def _blank_csv(source: SourceFile) -> SourceFile:
-    return source.refuse(
-        "empty-file", "Tệp CSV chỉ có dòng trống (hoặc chỉ có dấu phân cách): không có báo cáo nào."
-    )
+    return source.refuse("empty-file", variant="csv")
 
 
 def _drop_trailing_blank_lines(text: str) -> str:

@@ -16,8 +16,6 @@ a return is always wholly in or wholly out.
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-import json
 import os
 import sqlite3
 import threading
@@ -30,8 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from .catalog import Catalog, Commune, Indicator, Rule, default_catalog
+from .hashing import content_hash
 from .model import Problem, Return
 from .vietnamese import Period
+
+__all__ = ["SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
 
 SCHEMA_VERSION = "1"
 DEFAULT_TIMEOUT = 30.0
@@ -77,50 +78,6 @@ class StoreError(Exception):
 
 def default_path() -> Path:
     return Path(os.environ.get("NCCTD_DB") or "ncctd.sqlite")
-
-
-def content_hash(values: dict[str, float]) -> str:
-    """The SHA-256 of the values' canonical JSON (``{"code": 1.5, ...}``, keys sorted, values
-    rounded to 9 decimals): what tells "the same return again" from "other values"."""
-    return hashlib.sha256(_canonical_json(values).encode()).hexdigest()
-
-
-_JSON_PARTS: dict[tuple[str, float], str] = {}  # (code, value) → '"code": value'
-
-
-def canonical_part(code: str, value: float) -> str:
-    """One finite float value's part of the canonical JSON: ``"code": 1.5``."""
-    return f"{json.dumps(code)}: {round(value, 9)!r}"
-
-
-def hash_of_parts(parts: list[str]) -> str:
-    """:func:`content_hash` of a return whose values' parts are ``parts``, sorted by code."""
-    return hashlib.sha256(("{" + ", ".join(parts) + "}").encode()).hexdigest()
-
-
-def _canonical_json(values: dict[str, float]) -> str:
-    """``json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)``,
-    written out directly, each (code, value) pair formatted once: a national file hashes
-    120,000 returns whose values repeat."""
-    parts = []
-    for pair in sorted(values.items()):
-        if type(pair[1]) is not float:  # 1 and 1.0 are one key, two texts
-            return json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
-        part = _JSON_PARTS.get(pair)
-        if part is None:
-            key, value = pair
-            if value != value or value in (_INF, -_INF):
-                return json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
-            part = canonical_part(key, value)
-            if value != 0:  # 0.0 and -0.0 are one key, two texts
-                if len(_JSON_PARTS) > 200_000:
-                    _JSON_PARTS.clear()
-                _JSON_PARTS[pair] = part
-        parts.append(part)
-    return "{" + ", ".join(parts) + "}"
-
-
-_INF = float("inf")
 
 
 @dataclass
@@ -491,6 +448,7 @@ class Store:
                     ),
                 )
                 return_id = cursor.lastrowid
+                assert return_id is not None
                 c.executemany(
                     "INSERT INTO return_values VALUES (?,?,?,?)",
                     [(return_id, code, v, ret.values[code].cell) for code, v in values.items()],
@@ -501,11 +459,7 @@ class Store:
                 )
                 c.executemany(
                     "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
-                    [
-                        (return_id, p.severity, p.code, p.message, p.file, p.sheet, p.cell,
-                         p.commune, p.period, p.indicator)
-                        for p in ret.problems
-                    ],
+                    [_problem_row(return_id, p) for p in ret.problems],
                 )
                 return "replaced" if current else "stored"
         except sqlite3.Error as exc:
@@ -517,24 +471,18 @@ class Store:
 
     # ------------------------------------------------------------ reading
 
-    def history_loader_many(self, communes: list[str]) -> dict[str, dict[int, dict[str, float]]]:
-        """:meth:`history_loader` for many communes, a few hundred per query."""
+    def history_rows(self, communes: list[str]) -> Iterator[tuple[str, str, str, float]]:
+        """The current values of some communes: (commune, period, indicator, value) rows,
+        a few hundred communes per query (what the history checks compare with)."""
         self.wait_for_writes()
-        found: dict[str, dict[int, dict[str, float]]] = {c: {} for c in communes}
-        indexes: dict[str, int] = {}
         for start in range(0, len(communes), 500):
             chunk = communes[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for commune, period, indicator, value in self.conn.execute(
+            yield from self.conn.execute(
                 "SELECT r.commune, r.period, v.indicator, v.value FROM returns r "
                 f"JOIN return_values v ON v.return_id = r.id WHERE r.is_current = 1 AND r.commune IN ({marks})",
                 chunk,
-            ):
-                index = indexes.get(period)
-                if index is None:
-                    index = indexes[period] = Period.parse_iso(period).index
-                found[commune].setdefault(index, {})[indicator] = value
-        return found
+            )
 
     def current_versions(self, period: str) -> dict[str, tuple[int, int, str]]:
         """The current version of every commune's return for one month:
@@ -562,18 +510,6 @@ class Store:
                 (period, *chunk),
             ):
                 found[commune] = (rid, version, digest)
-        return found
-
-    def history_loader(self, commune: str) -> dict[int, dict[str, float]]:
-        """All current values of one commune, by month: what the validator compares with."""
-        self.wait_for_writes()
-        found: dict[int, dict[str, float]] = {}
-        for period, indicator, value in self.conn.execute(
-            "SELECT r.period, v.indicator, v.value FROM returns r JOIN return_values v ON v.return_id = r.id "
-            "WHERE r.is_current = 1 AND r.commune = ?",
-            (commune,),
-        ):
-            found.setdefault(Period.parse_iso(period).index, {})[indicator] = value
         return found
 
     def versions(self, commune: str, period: Period) -> list[StoredVersion]:
@@ -617,7 +553,12 @@ class Store:
         if first and last:
             sql += " AND r.period BETWEEN ? AND ?"
             args = [str(first), str(last)]
-        return [Problem(*row) for row in self.conn.execute(sql + " ORDER BY r.period, r.commune", args)]
+        return [
+            Problem(severity, code, {}, file, sheet, cell, commune, period, indicator, stored=message)
+            for severity, code, message, file, sheet, cell, commune, period, indicator in self.conn.execute(
+                sql + " ORDER BY r.period, r.commune", args
+            )
+        ]
 
     def stored_range(self) -> tuple[Period, Period] | None:
         row = self.conn.execute("SELECT MIN(period), MAX(period) FROM facts").fetchone()
@@ -650,12 +591,7 @@ def _connect_existing(path: Path, timeout: float) -> sqlite3.Connection:
 
 
 def _already_stored(ret: Return, period: str) -> None:
-    ret.problem(
-        "error",
-        "already-stored",
-        f"Đã có báo cáo của xã này cho kỳ {period} với số liệu khác "
-        "(nhận trước đó). Dùng --replace để thay bằng báo cáo này.",
-    )
+    ret.problem("already-stored", period=period)
 
 
 # A batch writes its queued returns once they hold this many values or returns, or were
@@ -675,6 +611,7 @@ class _Queued:
     received_at: str
     before: Current | None  # the current version it was decided against
     cells: list[str] | None = None  # each value's cell, in ``values`` order (else ret.values)
+    generation: int = 0  # of what the batch knew of the store when it was decided
     id: int = 0  # the row it was written as
     queued_at: float = field(default_factory=time.monotonic)
 
@@ -704,8 +641,11 @@ class SaveBatch:
         self._known: dict[str, dict[str, Current]] = {}  # period → commune → current
         self._seen: int | None = None  # data_version when _known was read
         self._recheck = False  # some queued return was decided on what is now stale
+        self._generation = 0  # bumped each time what the batch knew is found stale
         self._queue: list[_Queued] = []
         self._queued_values = 0
+        # decided, not yet queued: the current version decided against, and when
+        self._decided: dict[tuple[str, str], tuple[Current | None, int]] = {}
         self._clock = (0, "")
 
     def __enter__(self) -> SaveBatch:
@@ -732,12 +672,42 @@ class SaveBatch:
                 version = self._data_version()
                 if version != self._seen:  # another process wrote: what we knew is stale
                     self._known = {}
+                    self._generation += 1
                     self._seen = version
                     self._recheck = self._recheck or bool(self._queue)
                 known = self._known[period] = dict(self.store.current_versions(period))
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(exc, self.store.path)) from exc
         return known
+
+    def decide(self, ret: Return, digest: str) -> str:
+        """Decide a return's status against the store and the returns decided before it:
+        ``stored``, ``replaced``, ``unchanged``, or ``rejected`` (with an ``already-stored``
+        problem). A stored or replaced return must then be :meth:`enqueue`-d."""
+        assert ret.commune and ret.period and not ret.refused
+        period = str(ret.period)
+        known = self._current(period)
+        before = known.get(ret.commune)
+        status = _decide(ret, period, before, digest, self.replace)
+        ret.status = status
+        if status in ("stored", "replaced"):
+            known[ret.commune] = (None, (before[1] if before else 0) + 1, digest)
+            self._decided[(ret.commune, period)] = (before, self._generation)
+        return status
+
+    def enqueue(self, ret: Return, values: dict[str, float], digest: str, cells: list[str] | None = None) -> None:
+        """Queue a return :meth:`decide` took (its values, in order, with their cells)."""
+        before, generation = self._decided.pop((str(ret.commune), str(ret.period)), (None, -1))
+        self._queue.append(
+            _Queued(ret, values, digest, self.received_at or self._now(), before, cells, generation)
+        )
+        self._queued_values += len(values)
+        if (
+            self._queued_values >= BATCH_VALUES
+            or len(self._queue) >= BATCH_RETURNS
+            or time.monotonic() - self._queue[0].queued_at >= BATCH_SECONDS
+        ):
+            self.flush(wait=False)  # may correct the status of a queued return
 
     def save(
         self,
@@ -747,30 +717,13 @@ class SaveBatch:
         digest: str | None = None,
         cells: list[str] | None = None,
     ) -> str:
-        """Decide a return's status and queue it (``stored``/``replaced``) for writing.
-        ``values``: its ``reported`` values, if already at hand; ``digest``: their
-        :func:`content_hash`; ``cells``: the cell of each value, in ``values`` order (a long
-        table's returns carry no :class:`Value` objects)."""
-        assert ret.commune and ret.period and not ret.refused
+        """:meth:`decide` and :meth:`enqueue` one return (``values``: its ``reported`` values,
+        if already at hand; ``cells``: the cell of each value, in ``values`` order)."""
         values = ret.reported if values is None else values
         digest = content_hash(values) if digest is None else digest
-        period = str(ret.period)
-        known = self._current(period)
-        before = known.get(ret.commune)
-        status = _decide(ret, period, before, digest, self.replace)
-        ret.status = status
+        status = self.decide(ret, digest)
         if status in ("stored", "replaced"):
-            known[ret.commune] = (None, (before[1] if before else 0) + 1, digest)
-            self._queue.append(
-                _Queued(ret, values, digest, self.received_at or self._now(), before, cells)
-            )
-            self._queued_values += len(values)
-            if (
-                self._queued_values >= BATCH_VALUES
-                or len(self._queue) >= BATCH_RETURNS
-                or time.monotonic() - self._queue[0].queued_at >= BATCH_SECONDS
-            ):
-                self.flush(wait=False)  # may correct the status of a queued return
+            self.enqueue(ret, values, digest, cells)
         return ret.status
 
     def flush(self, *, wait: bool = True) -> None:
@@ -834,11 +787,13 @@ class SaveBatch:
     def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> tuple[int, int] | None:
         """Everything of a chunk but its facts: returns the range of the ids written."""
         current: dict[tuple[str, str], Current | None] = {}
-        if self._data_version() == self._seen and not self._recheck:
+        fresh = all(item.generation == self._generation for item in queue)
+        if self._data_version() == self._seen and not self._recheck and fresh:
             for item in queue:  # the store is as it was when the returns were decided
                 current.setdefault((str(item.ret.commune), str(item.ret.period)), item.before)
         else:  # another process wrote since: ask the store
             self._known = {}
+            self._generation += 1
             self._recheck = False
             by_period: dict[str, set[str]] = {}
             for item in queue:
@@ -906,14 +861,14 @@ class SaveBatch:
         c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", rows_of_values)
         c.executemany(
             "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [
-                (item.id, p.severity, p.code, p.message, p.file, p.sheet, p.cell,
-                 p.commune, p.period, p.indicator)
-                for item in written
-                for p in item.ret.problems
-            ],
+            [_problem_row(item.id, p) for item in written for p in item.ret.problems],
         )
         return first_id, next_id - 1
+
+
+def _problem_row(return_id: int, p: Problem) -> tuple[Any, ...]:
+    """A problem as the store keeps it (its message in Vietnamese, for readers of the file)."""
+    return (return_id, p.severity, p.code, p.text("vi"), p.file, p.sheet, p.cell, p.commune, p.period, p.indicator)
 
 
 def _copy_facts(c: sqlite3.Connection, first_id: int, last_id: int) -> None:

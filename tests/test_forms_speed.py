@@ -22,8 +22,8 @@ import pytest
 from ncctd_cli import guards
 from ncctd_cli.catalog import Catalog, default_catalog
 from ncctd_cli.guards import Limits, Refusal
-from ncctd_cli.layouts import parse_sheet
 from ncctd_cli.sheets import ReadOptions, Sheet, _cells, _null_device, read_bytes
+from tests.pipeline import parse_sheet
 
 from .test_hostile import MH  # the hostile-file generator, loaded once
 

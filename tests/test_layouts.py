@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ncctd_cli.catalog import Catalog, default_catalog
-from ncctd_cli.layouts import parse_sheet
 from ncctd_cli.sheets import Sheet
+from tests.pipeline import parse_sheet
 
 
 @pytest.fixture(scope="module")

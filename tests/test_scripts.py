@@ -236,7 +236,8 @@ def test_ingest_json_shape(run_ncctd, tmp_path: Path, samples_dir: Path, samples
         if ret["status"] == "stored":
             assert re.fullmatch(r"\d{5}", ret["commune"]) and re.fullmatch(r"\d{4}-\d{2}", ret["period"])
         for problem in ret["problems"]:
-            assert list(problem) == PROBLEM_KEYS
+            assert list(problem) == [*PROBLEM_KEYS, "params"]  # params: issue 11
+            assert isinstance(problem["params"], dict)
             assert problem["severity"] in ("error", "warning")
             assert KEBAB.fullmatch(problem["code"])
             assert problem["file"] == ret["file"]

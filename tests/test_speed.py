@@ -26,7 +26,6 @@ from ncctd_cli.ingest import IngestOptions, Ingestor
 from ncctd_cli.model import Return, Value
 from ncctd_cli.rollup import rollup
 from ncctd_cli.store import Store, StoreError, content_hash
-from ncctd_cli.validate import History, _Series
 from ncctd_cli.vietnamese import Period
 
 CATALOG = default_catalog()
@@ -108,38 +107,55 @@ def test_csv_fast_path_shares_repeated_cells() -> None:
 # ------------------------------------------------------------------ history
 
 
-@settings(max_examples=300, deadline=None)
+def _naive_warnings(stored: dict[int, float], batch: list[tuple[int, float]], stock: bool) -> list[list[str]]:
+    """What the checks must find, the slow way: the returns taken one by one, each checked
+    against what is known before it (the stored months and the batch's earlier months, a
+    month sent again replacing the earlier value), never its own month."""
+    known = dict(stored)
+    found = []
+    for month, value in batch:
+        others = [v for m, v in known.items() if m != month]
+        codes = []
+        earlier = [m for m in known if m < month]
+        if stock and earlier and value < known[max(earlier)] - 1e-9:
+            codes.append("stock-decreased")
+        if len(others) >= 6:
+            median = statistics.median(others)
+            if median > 0 and value > 10 * median:
+                codes.append("outlier")
+        found.append(codes)
+        known[month] = value
+    return found
+
+
+@settings(max_examples=200, deadline=None)
 @given(
-    months=st.dictionaries(
-        st.integers(0, 40), st.sampled_from([0.0, 1.0, 2.5, 3.0, 10.0, 7.25, 1e6]), max_size=25
+    stored=st.dictionaries(st.integers(0, 30), st.sampled_from([0.0, 1.0, 2.0, 3.0, 10.0, 7.0, 1e6]), max_size=20),
+    batch=st.lists(
+        st.tuples(st.integers(0, 30), st.sampled_from([0.0, 1.0, 2.0, 4.0, 9.0, 500.0, 1e5])), max_size=12
     ),
-    asked=st.integers(0, 41),
-    replaced=st.lists(st.tuples(st.integers(0, 40), st.sampled_from([0.0, 4.0, 9.5])), max_size=5),
+    stock=st.booleans(),
 )
-def test_series_median_and_previous(months: dict[int, float], asked: int, replaced: list[tuple[int, float]]) -> None:
-    one = _Series()
-    plain: dict[int, float] = {}
-    for index, value in [*months.items(), *replaced]:
-        one.put(index, value)
-        plain[index] = value
-    others = [v for i, v in plain.items() if i != asked]
-    count, median = one.median_without(asked)
-    assert count == len(others)
-    assert median == (statistics.median(others) if others else None)
-    earlier = [i for i in plain if i < asked]
-    assert one.before(asked) == ((max(earlier), plain[max(earlier)]) if earlier else None)
+def test_history_checks_equal_the_one_by_one_reading(
+    stored: dict[int, float], batch: list[tuple[int, float]], stock: bool
+) -> None:
+    """Property: the history checks over a whole batch at once (any order of months, months
+    sent twice, a stored history) find what a clerk checking the returns one by one would."""
+    from ncctd_cli.history import History
+    from ncctd_cli.ingest import check_returns
 
-
-def test_history_add_replaces_a_month() -> None:
-    history = History()
-    ret = Return("f", None, "form", commune="04462", period=Period(2024, 1))
-    ret.values = {"workdays": Value("workdays", 5.0, "E1", 5.0), "trees_planted": Value("trees_planted", 2.0, "E2", 2.0)}
-    history.add(ret)
-    ret.values = {"workdays": Value("workdays", 7.0, "E1", 7.0)}
-    history.add(ret)
-    assert history.of("04462") == {Period(2024, 1).index: {"workdays": 7.0}}
-    assert history.series("04462", Period(2024, 2), "workdays") == [7.0]
-    assert history.series("04462", Period(2024, 2), "trees_planted") == []
+    catalog = default_catalog()
+    code = "enterprises_total" if stock else "trees_planted"
+    base = Period(2022, 1).index
+    rows = [("04462", str(Period.from_index(base + m)), code, v) for m, v in stored.items()]
+    history = History(lambda communes: [r for r in rows if r[0] in communes], [i.code for i in catalog.indicators])
+    returns = []
+    for month, value in batch:
+        ret = Return("f.csv", None, "long", commune_text="04462", period_text=str(Period.from_index(base + month)))
+        ret.values = {code: Value(code, value, "D2")}
+        returns.append(ret)
+    check_returns(returns, catalog, today=Period(2026, 11), history=history)
+    assert [[p.code for p in r.problems] for r in returns] == _naive_warnings(stored, batch, stock)
 
 
 # ------------------------------------------------------------------ canonical JSON
@@ -156,8 +172,21 @@ def test_history_add_replaces_a_month() -> None:
 def test_content_hash_is_the_json_one(values: dict[str, float]) -> None:
     import hashlib
 
+    import numpy as np
+
+    from ncctd_cli.hashing import content_hashes
+
     canonical = json.dumps({k: round(v, 9) for k, v in sorted(values.items())}, sort_keys=True)
     assert content_hash(values) == hashlib.sha256(canonical.encode()).hexdigest()
+    if all(type(v) is float for v in values.values()):  # the batch's hashes: stored values are floats
+        codes = sorted(values)
+        position = {c: n for n, c in enumerate(codes)}
+        keys = list(values)
+        found = content_hashes(
+            np.zeros(len(keys), dtype=np.int64), np.array([position[k] for k in keys], dtype=np.int64),
+            np.array([values[k] for k in keys], dtype=float), codes, 1,
+        )
+        assert found == [content_hash(values)]
 
 
 # ------------------------------------------------------------------ batched saving

@@ -1,4 +1,4 @@
-"""The validator: every error and warning of the return contract, as Problem records."""
+"""The checks: every error and warning of the return contract, as Problem records."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from ncctd_cli.catalog import Catalog, default_catalog
+from ncctd_cli.history import OUTLIER_MIN_HISTORY, History
+from ncctd_cli.ingest import check_returns
 from ncctd_cli.model import Return, Value
-from ncctd_cli.validate import OUTLIER_MIN_HISTORY, History, Validator
 from ncctd_cli.vietnamese import Period
 
 TODAY = Period(2026, 11)
@@ -28,7 +29,7 @@ def make(commune: object = "Nậm Có", period: object = "2024-01", **values: ob
 
 
 def check(catalog: Catalog, ret: Return, history: History | None = None) -> list[str]:
-    Validator(catalog, history, today=TODAY).check(ret)
+    check_returns([ret], catalog, today=TODAY, history=history)
     return [p.code for p in ret.problems]
 
 
@@ -110,8 +111,9 @@ def test_rule_warning(catalog: Catalog) -> None:
 
 
 def history_of(series: dict[str, dict[str, float]]) -> History:
-    data = {Period.parse_iso(p).index: values for p, values in series.items()}
-    return History(lambda commune: dict(data) if commune == "04462" else {})
+    rows = [("04462", p, code, v) for p, values in series.items() for code, v in values.items()]
+    codes = [i.code for i in default_catalog().indicators]
+    return History(lambda communes: [r for r in rows if r[0] in communes], codes)
 
 
 def test_stock_going_down_is_a_warning(catalog: Catalog) -> None:
@@ -137,9 +139,7 @@ def test_outlier_needs_enough_history(catalog: Catalog) -> None:
 
 
 def test_history_includes_the_batch_so_far(catalog: Catalog) -> None:
-    history = History()
-    validator = Validator(catalog, history, today=TODAY)
-    first = validator.check(make(period="2024-01", self_managed_roads=5.0))
-    history.add(first)
-    second = validator.check(make(period="2024-02", self_managed_roads=3.0))
+    history = history_of({})
+    first, second = make(period="2024-01", self_managed_roads=5.0), make(period="2024-02", self_managed_roads=3.0)
+    check_returns([first, second], catalog, today=TODAY, history=history)
     assert [p.code for p in second.problems] == ["stock-decreased"]

@@ -17,9 +17,9 @@ from openpyxl import load_workbook
 
 from ncctd_cli.api import ingest
 from ncctd_cli.catalog import default_catalog
+from ncctd_cli.ingest import check_returns
 from ncctd_cli.model import Return, Value
 from ncctd_cli.store import Store
-from ncctd_cli.validate import Validator
 from ncctd_cli.vietnamese import Period, months_between
 from ncctd_cli.workbook import collect_report, write_report_xlsx
 
@@ -90,7 +90,7 @@ def put(store: Store, truth: Truth, commune: str, period: Period, values: dict[s
     ret = Return(file=file or f"bc_{commune}_{period}.xlsx", sheet="Báo cáo", layout="form")
     ret.commune_text, ret.period_text = commune, str(period)
     ret.values = {code: Value(code, v, f"E{n + 10}") for n, (code, v) in enumerate(values.items())}
-    Validator(store.catalog).check(ret)
+    check_returns([ret], store.catalog)
     assert not ret.refused, ret.problems
     status = store.save(ret, replace=replace, received_at=received.isoformat())
     assert status in ("stored", "replaced")

@@ -1,0 +1,342 @@
+"""What every check shares: the :class:`Check` entry, the batch being checked
+(:class:`Checking`, with what is derived from the frame once for all checks: each return's
+commune and month, each cell's number), and :func:`run_checks`.
+
+Stages order the problems of one return as a clerk reads them: what the layout found, the
+commune, the month, the value cells (by cell), an empty return, the catalog's rules, the
+commune's history, the store. Within a stage problems follow the cells' order.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from ..problems import Problem, Severity
+from ..vietnamese import NumberTextError, Period, parse_number_text, parse_period
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..catalog import Catalog
+    from ..frame import Frame
+    from ..history import History, Known
+
+STRUCTURE, COMMUNE, PERIOD, VALUES, COMPLETE, RULES, HISTORY, STORE = 10, 20, 30, 40, 50, 60, 70, 80
+
+# How a raw cell reads as a number (Checking.reads)
+EMPTY, NUMBER, NOT_NUMBER, FORMULA_TEXT, OTHER_TYPE, NOT_FINITE = 0, 1, 2, 3, 4, 5
+
+
+@dataclass(frozen=True)
+class Check:
+    """One registered check.
+
+    ``run(batch)`` reports what it finds with :meth:`Checking.report`. ``clean_before``: the
+    check looks only at returns that have no error from a stage before that one (the rules
+    and the history judge only returns whose cells are all right)."""
+
+    name: str
+    codes: tuple[str, ...]
+    stage: int
+    run: Callable[[Checking], None]
+    clean_before: int | None = None
+    about: str = ""
+
+
+@dataclass
+class CheckOptions:
+    today: Period
+    decimal_point: bool = False
+
+
+@dataclass
+class _Found:
+    ret: int
+    stage: int
+    order: int
+    problem: Problem
+
+
+@dataclass
+class Checking:
+    """A batch of returns being checked: the frame, and what is derived from it once.
+
+    ``accept``: given the returns judged so far without error (a bool per return), which of
+    them go into the history the later returns are checked against (the ingest decides,
+    against the store, which are refused as already stored); default: all of them."""
+
+    frame: Frame
+    catalog: Catalog
+    options: CheckOptions
+    history: History | None = None
+    accept: Callable[[Checking, np.ndarray], np.ndarray] | None = None
+    found: list[_Found] = field(default_factory=list)
+    gate: Any = None  # of each return: the running check looks at it (see Check.clean_before)
+    _error_stage: dict[int, int] = field(default_factory=dict)  # return → earliest error stage
+
+    # ---------------------------------------------------------------- reporting
+
+    def report(
+        self,
+        r: int,
+        stage: int,
+        code: str,
+        *,
+        order: int = -1,
+        cell: str | None = None,
+        indicator: str | None = None,
+        severity: Severity | None = None,
+        **params: Any,
+    ) -> None:
+        """A problem of return ``r`` (``order``: the value it is about, to keep the cells'
+        order). Nothing is reported for a return refused before checking (an unreadable file)."""
+        ret = self.frame.returns[r]
+        if not self.active[r]:
+            return
+        problem = Problem.of(code, severity=severity, **params).at(
+            file=ret.file,
+            sheet=ret.sheet,
+            cell=cell,
+            commune=ret.commune_label,
+            period=ret.period_label,
+            indicator=indicator,
+        )
+        self.found.append(_Found(r, stage, order, problem))
+        if problem.is_error:
+            earliest = self._error_stage.get(r)
+            if earliest is None or stage < earliest:
+                self._error_stage[r] = stage
+
+    def clean_before(self, stage: int) -> np.ndarray:
+        """Of each return: active, and no error found in a stage before ``stage``."""
+
+        clean = self.active.copy()
+        for r, earliest in self._error_stage.items():
+            if earliest < stage:
+                clean[r] = False
+        return clean
+
+    @property
+    def n_returns(self) -> int:
+        return len(self.frame.returns)
+
+    @cached_property
+    def active(self) -> np.ndarray:
+        """Returns to check (not those refused before: an unreadable file's)."""
+        import numpy as np
+
+        return np.array([ret.status != "rejected" for ret in self.frame.returns], dtype=bool)
+
+    def finish(self) -> None:
+        """Each return's problems, in the order a clerk reads them: what the checks found,
+        then what the store said while they ran (``already-stored``)."""
+        self.found.sort(key=lambda f: (f.ret, f.stage, f.order))
+        by_return: dict[int, list[Problem]] = {}
+        for item in self.found:
+            by_return.setdefault(item.ret, []).append(item.problem)
+        returns = self.frame.returns
+        for r, problems in by_return.items():
+            returns[r].problems[:0] = problems
+        self.found = []
+
+    # ---------------------------------------------------------------- identity
+
+    @cached_property
+    def communes(self) -> list[str | None]:
+        """The commune code of each return (None: not named, or no such commune); each
+        spelling looked up once. Sets ``Return.commune``."""
+        cache: dict[tuple[type, Any], str | None] = {}
+        found: list[str | None] = []
+        for ret in self.frame.returns:
+            text = ret.commune_text
+            code = None
+            if text is not None:
+                key = (type(text), text)
+                if key in cache:
+                    code = cache[key]
+                else:
+                    code = cache[key] = self.catalog.commune(text)
+            found.append(code)
+            if code is not None:
+                ret.commune = code
+        return found
+
+    @cached_property
+    def parsed_periods(self) -> list[Period | None]:
+        """The month each return names (None: not named, or not a month); each spelling read
+        once."""
+        cache: dict[tuple[type, Any], Period | None] = {}
+        found: list[Period | None] = []
+        for ret in self.frame.returns:
+            text = ret.period_text
+            period = None
+            if text is not None:
+                key = (type(text), text)
+                if key in cache:
+                    period = cache[key]
+                else:
+                    period = cache[key] = parse_period(text)
+            found.append(period)
+        return found
+
+    @cached_property
+    def periods(self) -> list[Period | None]:
+        """The month of each return, None for a month to come too. Sets ``Return.period``."""
+        today = self.options.today
+        found = [None if p is None or p > today else p for p in self.parsed_periods]
+        for ret, period in zip(self.frame.returns, found, strict=True):
+            if period is not None:
+                ret.period = period
+        return found
+
+    @cached_property
+    def month(self) -> np.ndarray:
+        """Of each return, its month's index (-1: none)."""
+        import numpy as np
+
+        return np.array([-1 if p is None else p.index for p in self.periods], dtype=np.int64)
+
+    @cached_property
+    def commune_numbers(self) -> tuple[np.ndarray, list[str]]:
+        """Of each return, a number for its commune (-1: none), and the codes numbered."""
+        import numpy as np
+
+        named = sorted({c for c in self.communes if c is not None})
+        number = {c: n for n, c in enumerate(named)}
+        return np.array([-1 if c is None else number[c] for c in self.communes], dtype=np.int64), named
+
+    # ---------------------------------------------------------------- cells
+
+    @cached_property
+    def codes(self) -> list[str]:
+        return [i.code for i in self.catalog.indicators]
+
+    @cached_property
+    def raw_reads(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Each distinct raw cell read once: (how it reads: EMPTY, NUMBER, NOT_NUMBER...; the
+        number; the text a message quotes)."""
+        import numpy as np
+
+        raws = self.frame.raws
+        reads = np.zeros(len(raws) + 1, dtype=np.int8)  # the last entry: an empty cell (-1)
+        numbers = np.zeros(len(raws) + 1)
+        texts = [""] * (len(raws) + 1)
+        decimal_point = self.options.decimal_point
+        for n, raw in enumerate(raws):
+            if type(raw) is float:
+                if math.isfinite(raw):
+                    reads[n], numbers[n] = NUMBER, raw
+                else:
+                    reads[n] = NOT_FINITE
+                continue
+            if isinstance(raw, bool | _dt.date | _dt.time | _dt.timedelta):
+                reads[n], texts[n] = OTHER_TYPE, str(raw)
+                continue
+            if isinstance(raw, int | float):
+                if math.isfinite(raw):
+                    reads[n], numbers[n] = NUMBER, float(raw)
+                else:
+                    reads[n] = NOT_FINITE
+                continue
+            try:
+                number = parse_number_text(raw if isinstance(raw, str) else str(raw), decimal_point=decimal_point)
+            except NumberTextError as error:
+                reads[n] = FORMULA_TEXT if error.code == "formula-text" else NOT_NUMBER
+                texts[n] = error.text
+                continue
+            if number is not None:
+                reads[n], numbers[n] = NUMBER, number
+        return reads, numbers, texts
+
+    @cached_property
+    def reads(self) -> np.ndarray:
+        """Of each value: how its cell reads (EMPTY, NUMBER, NOT_NUMBER, ...)."""
+        return self.raw_reads[0][self.frame.raw]
+
+    @cached_property
+    def numbers(self) -> np.ndarray:
+        """Of each value: its cell's number (0 where it holds none)."""
+        return self.raw_reads[1][self.frame.raw]
+
+    @cached_property
+    def kept(self) -> np.ndarray:
+        """Of each value: the first cell of its return naming its indicator (a later one
+        with the same number is not counted twice; with another, it is an error)."""
+        import numpy as np
+
+        frame = self.frame
+        kept = np.zeros(len(frame), dtype=bool)
+        known = np.flatnonzero(frame.indicator >= 0)
+        if not len(known):
+            return kept
+        slot = frame.ret[known] * len(self.codes) + frame.indicator[known]
+        _, first = np.unique(slot, return_index=True)
+        kept[known[first]] = True
+        return kept
+
+    @cached_property
+    def integer(self) -> np.ndarray:
+        """Of each value of a known indicator: whether the indicator counts whole units."""
+        import numpy as np
+
+        integer = np.array([i.is_integer for i in self.catalog.indicators] + [False], dtype=bool)
+        return integer[self.frame.indicator]
+
+    @cached_property
+    def values(self) -> np.ndarray:
+        """Of each value: the number stored (an integer indicator's rounded; -0 is 0)."""
+        import numpy as np
+
+        numbers = self.numbers
+        return np.where(self.integer, np.round(numbers), numbers) + 0.0
+
+    @cached_property
+    def reported(self) -> np.ndarray:
+        """Of each value: a reported number the return keeps (kept, a number, not negative,
+        not a fraction of an integer indicator)."""
+        import numpy as np
+
+        numbers = self.numbers
+        ok = self.kept & (self.reads == NUMBER) & (numbers >= 0)
+        with np.errstate(invalid="ignore"):
+            ok &= ~(self.integer & (np.abs(numbers - np.round(numbers)) > 1e-9))
+        return ok
+
+    # ---------------------------------------------------------------- judgement
+
+    @cached_property
+    def judged(self) -> np.ndarray:
+        """Of each return: its rules and history are judged (no error before the rules)."""
+        return self.clean_before(RULES)
+
+    @cached_property
+    def accepted(self) -> np.ndarray:
+        """Of each return: it goes into the history the returns after it are checked against
+        (no error from the cells or the rules, and taken by the store)."""
+        candidates = self.clean_before(HISTORY)
+        return self.accept(self, candidates) if self.accept is not None else candidates
+
+    @cached_property
+    def known(self) -> Known:
+        """What each reported value of a judged return is compared with: the commune's
+        earlier values of that indicator (:func:`ncctd_cli.history.known_values`)."""
+        from ..history import known_values
+
+        return known_values(self)
+
+
+def run_checks(batch: Checking, checks: Iterable[Check] | None = None) -> Checking:
+    """Run the registered checks (or ``checks``) over a batch; the problems go to the returns."""
+    from .registry import CHECKS
+
+    batch.communes, batch.periods  # noqa: B018 (resolved first: every problem names them)
+    for check in checks if checks is not None else CHECKS:
+        batch.gate = batch.clean_before(check.clean_before) if check.clean_before else batch.active
+        check.run(batch)
+    batch.finish()
+    return batch

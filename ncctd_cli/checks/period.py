@@ -1,0 +1,24 @@
+"""Which month the return is for: it must name one, readable, not later than this month."""
+
+from __future__ import annotations
+
+from .base import PERIOD, Check, Checking
+
+
+def run(batch: Checking) -> None:
+    periods, read = batch.periods, batch.parsed_periods
+    today = batch.options.today
+    for r, ret in enumerate(batch.frame.returns):
+        if not batch.gate[r] or periods[r] is not None:
+            continue
+        if ret.period_text is None:
+            batch.report(r, PERIOD, "missing-period", cell=ret.period_cell)
+        elif read[r] is None:
+            batch.report(r, PERIOD, "invalid-period", cell=ret.period_cell, text=ret.period_label)
+        else:
+            batch.report(
+                r, PERIOD, "future-period", cell=ret.period_cell, period=str(read[r]), today=str(today)
+            )
+
+
+CHECK = Check("period", ("missing-period", "invalid-period", "future-period"), PERIOD, run)
