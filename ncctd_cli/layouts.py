@@ -1,6 +1,6 @@
 """Layout parser: one sheet → the returns it holds, each value with its source cell.
 
-Three layouts, recognised from content (RETURNS.md §2):
+Three layouts, recognised from content (docs/RETURNS.md §2):
 - **form**: metadata cells (commune, period) above a table of indicator rows;
 - **wide**: one row per return, one column per indicator;
 - **long**: one row per value (commune, period, indicator, value).

@@ -1,6 +1,6 @@
 """Validator: reads each located cell as what it must be, and judges the return.
 
-Errors refuse the return whole; warnings let it in and tell the clerk (RETURNS.md §3).
+Errors refuse the return whole; warnings let it in and tell the clerk (docs/RETURNS.md §3).
 """
 
 from __future__ import annotations
