@@ -45,7 +45,7 @@ MB = 1024 * 1024
 
 @dataclass
 class Limits:
-    """Guards against hostile files (see the README, SECURITY). Raise a limit for a file you trust."""
+    """Guards against hostile files (see docs/SECURITY.md). Raise a limit for a file you trust."""
 
     max_file_bytes: int = 512 * MB  # any file, as stored on disk
     max_expanded_bytes: int = 300 * MB  # what a zipped workbook (xlsx, ods) may unpack to

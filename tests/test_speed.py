@@ -1,6 +1,6 @@
 """The fast paths give exactly what the plain ones give.
 
-Each optimisation of issue 7 (the README, Speed and scale) kept a plain reference to compare with: the
+Each optimisation of issue 7 (docs/PERFORMANCE.md) kept a plain reference to compare with: the
 CSV read in one C loop against the record-by-record loop; the sorted history against
 ``statistics.median`` over every month; the hand-written canonical JSON against
 ``json.dumps``; the batched save against one ``Store.save`` per return; the roll-up's

@@ -119,7 +119,7 @@ def _set_limit(ctx: click.Context, param: click.Parameter, value: int | None) ->
 
 
 def apply_limits(options: Any) -> None:
-    """``--max-expanded-mb``/``--max-cells`` into ``options.read.limits`` (see the README, SECURITY)."""
+    """``--max-expanded-mb``/``--max-cells`` into ``options.read.limits`` (see docs/SECURITY.md)."""
     import dataclasses
 
     chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
