@@ -33,21 +33,25 @@ from .. import click_vi, i18n
 #: The name of the global ``--lang`` option's parameter (see ``common.global_options``).
 LANG_PARAM = "lang"
 
-# Every text tr() gave, in either language → its (vi, en) pair. Also under the form click
-# stores an option's help in (``inspect.cleandoc``). Grows with the distinct texts of one run
-# of the CLI: library code uses ncctd_cli.i18n.tr, which remembers nothing.
+# Every text tr() gave while commands were being defined (and parsed), in either language →
+# its (vi, en) pair; also under the form click stores an option's help in
+# (``inspect.cleandoc``). Not while a command runs: its messages (a line per commune…) are
+# worded once, in the run's language, and need not be remembered. Library code uses
+# ncctd_cli.i18n.tr, which remembers nothing.
 _PAIRS: dict[str, tuple[str, str]] = {}
+_running: contextvars.ContextVar[bool] = contextvars.ContextVar("ncctd_command_running", default=False)
 
 
 def tr(vi: str, en: str) -> str:
     """:func:`ncctd_cli.i18n.tr` that also remembers the pair, so that a help text worded at
     import can be shown in the language the user asked for later on the command line."""
-    pair = (vi, en)
-    for text in pair:
-        _PAIRS[text] = pair
-        cleaned = inspect.cleandoc(text)
-        if cleaned != text:
-            _PAIRS[cleaned] = pair
+    if not _running.get():
+        pair = (vi, en)
+        for text in pair:
+            _PAIRS[text] = pair
+            cleaned = inspect.cleandoc(text)
+            if cleaned != text:
+                _PAIRS[cleaned] = pair
     return i18n.tr(vi, en)
 
 
@@ -99,6 +103,15 @@ class WordedCommand(click.Command):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         click_vi.install()
         return contextvars.copy_context().run(super().main, *args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        if isinstance(self, click.Group):  # its subcommands are looked up (imported) in there
+            return super().invoke(ctx)
+        token = _running.set(True)
+        try:
+            return super().invoke(ctx)
+        finally:
+            _running.reset(token)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         self._read_language_first(ctx, args)
