@@ -8,12 +8,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from gettext import gettext
 
 import click
 
-from . import __version__
+from . import __version__, click_vi, i18n
 from .commands.common import EXIT_STORE, global_options, help_option, tr
+from .commands.localized import WordedGroup
 
 COMMANDS = {
     "init": "init",
@@ -81,7 +81,7 @@ SUMMARIES: dict[str, tuple[str, str]] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(WordedGroup):
     """Finds each command in ``ncctd_cli.commands.<module>`` when it is asked for."""
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
@@ -90,10 +90,10 @@ class LazyGroup(click.Group):
             return
         limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
         rows = [
-            (name, click.Command(name, help=tr(*SUMMARIES[name])).get_short_help_str(limit))
+            (name, click.Command(name, help=i18n.tr(*SUMMARIES[name])).get_short_help_str(limit))
             for name in COMMANDS
         ]
-        with formatter.section(gettext("Commands")):
+        with formatter.section(click_vi.gettext("Commands")):
             formatter.write_dl(rows)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -117,6 +117,13 @@ class LazyGroup(click.Group):
         return command if isinstance(command, click.Command) else None
 
 
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """``--version``: ours rather than click's, whose line is worded once, at import."""
+    if value and not ctx.resilient_parsing:
+        click.echo(i18n.tr(f"ncctd, phiên bản {__version__}", f"ncctd, version {__version__}"), color=ctx.color)
+        ctx.exit()
+
+
 @click.group(
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -129,8 +136,13 @@ class LazyGroup(click.Group):
         "Example:\n\n  ncctd ingest returns/\n\n  ncctd rollup --from 2021-01 --to 2023-12",
     ),
 )
-@click.version_option(
-    __version__, "--version", prog_name="ncctd", help=tr("Hiện phiên bản rồi thoát.", "Show the version and exit.")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help=tr("Hiện phiên bản rồi thoát.", "Show the version and exit."),
 )
 @help_option
 @global_options

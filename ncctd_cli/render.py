@@ -174,9 +174,9 @@ def ingest_renderables(report: IngestReport, catalog: Catalog, *, quiet: bool = 
     from rich.table import Table
     from rich.text import Text
 
-    from .commands.common import LANG, tr
+    from .i18n import language, tr
 
-    words = STATUS_EN if LANG == "en" else STATUS_VI
+    words = STATUS_EN if language() == "en" else STATUS_VI
     out: list[Any] = []
     if not quiet:
         summary = Table(
@@ -241,7 +241,7 @@ def ingest_renderables(report: IngestReport, catalog: Catalog, *, quiet: bool = 
 
 def _return_label(ret: Any, catalog: Catalog) -> str:
     """``Xã Nậm Có, tháng 01/2024, trang «T01»``: what the clerk knows the return by."""
-    from .commands.common import tr
+    from .i18n import tr
 
     parts = []
     if ret.commune:

@@ -115,12 +115,13 @@ def test_the_clerks_month(run_ncctd, tmp_path: Path) -> None:
     assert float(row["leader_visits"]) == corrected["leader_visits"] and float(row["rural_road_km"]) == 2.5
 
 
-def test_a_blank_form_is_refused_and_english_keeps_messages_vietnamese(run_ncctd, tmp_path: Path) -> None:
+def test_a_blank_form_is_refused_in_either_language(run_ncctd, tmp_path: Path) -> None:
+    """Issue 11: with --lang en the problem messages are English too (codes unchanged)."""
     run_ncctd("template", "--commune", "Kim Nọi", "--period", "2024-02", "-o", "blank.xlsx")
     done = run_ncctd("--db", tmp_path / "s.sqlite", "--lang", "en", "ingest", "blank.xlsx")
     assert done.returncode == 1
     assert "Result" in done.stdout and "refused" in done.stdout and "To look at" in done.stdout
-    assert "Báo cáo không có số liệu nào" in done.stdout and "[no-values]" in done.stdout
+    assert "The return holds no figure" in done.stdout and "[no-values]" in done.stdout
     vi = run_ncctd("--db", tmp_path / "s.sqlite", "ingest", "blank.xlsx")
     assert "bị từ chối" in vi.stdout and "Xã Kim Nọi, tháng 02/2024, trang «Báo cáo»" in vi.stdout
 

@@ -15,6 +15,9 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from ..i18n import set_language
+from .localized import LANG_PARAM, WordedCommand, tr
+
 if TYPE_CHECKING:
     from ..store import Store
     from ..vietnamese import Period
@@ -28,24 +31,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 # ------------------------------------------------------------------ language
-
-
-def _language() -> str:
-    argv = sys.argv[1:]
-    for i, arg in enumerate(argv):
-        if arg == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-        if arg.startswith("--lang="):
-            return arg.split("=", 1)[1]
-    return os.environ.get("NCCTD_LANG", "vi")
-
-
-LANG = "en" if _language().lower().startswith("en") else "vi"
-
-
-def tr(vi: str, en: str) -> str:
-    """Vietnamese first; English with ``--lang en`` or ``NCCTD_LANG=en``."""
-    return en if LANG == "en" else vi
+#
+# The language is ncctd_cli.i18n's (a ContextVar), set by the global --lang option's callback
+# below. `tr` here is the CLI's: it also remembers each pair, so that help texts worded at
+# import follow a --lang given later on the command line (see .localized). Commands import
+# `tr` from here; library modules use ncctd_cli.i18n.
 
 
 # ------------------------------------------------------------------ settings shared by commands
@@ -57,6 +47,7 @@ class Settings:
     quiet: bool = False
     color: bool = True
     timeout: float | None = None  # --timeout; else NCCTD_TIMEOUT; else the store's default
+    lang: str | None = None  # --lang (also ncctd_cli.i18n's current language); else NCCTD_LANG
 
     @property
     def db_path(self) -> Path:
@@ -114,6 +105,16 @@ def _set_timeout(ctx: click.Context, _param: click.Parameter, value: float | Non
         settings().timeout = value
 
 
+def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """``--lang``: the run's language, kept in the root context's settings and made current
+    (:mod:`ncctd_cli.i18n`) for everything worded from now on. Eager, and read before the
+    rest of its command line (``WordedCommand.parse_args``), so ``--help --lang en`` and
+    ``--bogus --lang en`` are in English."""
+    if value is not None:
+        settings().lang = value
+        set_language(value)
+
+
 def global_options(func: F) -> F:
     """``--db``, ``--timeout``, ``-q``, ``--no-color``, ``--lang``: before or after the command."""
     options = [
@@ -156,8 +157,11 @@ def global_options(func: F) -> F:
         ),
         click.option(
             "--lang",
+            LANG_PARAM,
             type=click.Choice(["vi", "en"]),
             expose_value=False,
+            callback=_set_lang,
+            is_eager=True,
             help=tr("Ngôn ngữ: vi (mặc định) hoặc en.", "Language: vi (default) or en."),
         ),
     ]
@@ -167,9 +171,11 @@ def global_options(func: F) -> F:
 
 
 def ncctd_command(name: str, help_vi: str, help_en: str, **kwargs: Any) -> Callable[[F], click.Command]:
-    """A ``click.command`` with the shared options and bilingual help."""
+    """A ``click.command`` with the shared options and bilingual help (a :class:`WordedCommand`:
+    its help is shown in the language asked for, wherever ``--lang`` is)."""
 
     def decorate(func: F) -> click.Command:
+        kwargs.setdefault("cls", WordedCommand)
         return click.command(
             name,
             help=tr(help_vi, help_en),
