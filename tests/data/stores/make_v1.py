@@ -8,7 +8,7 @@ the file is what clerks' stores really look like, not what today's code would wr
     git worktree remove /tmp/ncctd-v1
 
 What it holds: the 43 sample files of tests/data/samples-2024q1/returns ingested
-(41 returns stored, 2 refused), received on 2024-03-04; then Xã Nậm Có's return for
+(41 returns stored, 2 refused), received on 2024-03-04; then Thị trấn Mù Căng Chải's return for
 2024-03 sent again with --replace on 2024-04-08, with other values that bring two
 warnings (listeners fewer than sessions; a stock that decreased), so that the store has a
 return with two versions and stored problems. VACUUMed with 4 KB pages, WAL files merged in.
@@ -27,7 +27,7 @@ from pathlib import Path
 COMMIT = "a5fa1bc"
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parent / "samples-2024q1"
-COMMUNE, PERIOD, EARLIER = "04456", "2024-03", "2024-02"  # Xã Nậm Có
+COMMUNE, PERIOD, EARLIER = "04456", "2024-03", "2024-02"  # Thị trấn Mù Căng Chải
 
 
 def ncctd(code: Path, *args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
