@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 
 def open_store(path: str | Path | None = None, *, readonly: bool = False) -> Store:
-    """Open (or create) a store; ``readonly`` never creates or writes anything."""
+    """Open (or create) a store; ``readonly`` never creates one, and writes nothing but
+    the one-time upgrade of an older store's schema (see :meth:`Store.open_readonly`)."""
     return Store.open_readonly(path) if readonly else Store.open(path)
 
 

@@ -7,7 +7,9 @@
   roll-ups read: their cost grows with the window asked for, not with the history kept.
   (A commune's history is read from ``returns`` and ``return_values``: no second index on
   ``facts`` to keep up at every import.)
-- ``problems``: the warnings each stored version came in with.
+- ``problems``: the warnings each stored version came in with: a code and its parameters
+  (JSON), worded when shown; those stored before schema 2 have their Vietnamese message.
+- ``migrations``: the schema changes applied to the store (see :mod:`ncctd_cli.migrations`).
 
 WAL journal, a busy timeout, and one transaction per return (or per batch with ``atomic``):
 a return is always wholly in or wholly out.
@@ -16,6 +18,7 @@ a return is always wholly in or wholly out.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import os
 import sqlite3
 import threading
@@ -27,6 +30,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
+from . import __version__, migrations
 from .catalog import Catalog, Commune, Indicator, Rule, default_catalog
 from .hashing import content_hash
 from .model import Problem, Return
@@ -34,7 +38,7 @@ from .vietnamese import Period
 
 __all__ = ["SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = migrations.LATEST_VERSION  # what SCHEMA makes; older stores are migrated
 DEFAULT_TIMEOUT = 30.0
 
 SCHEMA = """
@@ -67,13 +71,32 @@ CREATE TABLE IF NOT EXISTS facts (
 CREATE TABLE IF NOT EXISTS problems (
   return_id INTEGER NOT NULL REFERENCES returns(id), severity TEXT NOT NULL, code TEXT NOT NULL,
   message TEXT NOT NULL, file TEXT, sheet TEXT, cell TEXT, commune TEXT, period TEXT,
-  indicator TEXT);
+  indicator TEXT, params TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS problems_return ON problems (return_id);
-"""
+""" + migrations.MIGRATIONS_TABLE
+# SCHEMA is the latest schema written out, exactly as the migrations leave an older store
+# (column order, and the SQL text SQLite keeps: ADD COLUMN appends ", <column>" to it).
 
 
 class StoreError(Exception):
     """The store could not be used (locked, damaged, not writable, full): exit code 3."""
+
+
+@dataclass(frozen=True)
+class Migrated:
+    """What opening a store of an older schema did, for the caller to say (the library
+    prints nothing): see :attr:`Store.migrated`."""
+
+    path: Path
+    from_version: int
+    to_version: int
+    # The copy of the store kept next to it before it was changed (``<name>.v1.bak``);
+    # None: the file could not be written, and what is read is a migrated copy in memory.
+    backup: Path | None
+
+    @property
+    def in_memory(self) -> bool:
+        return self.backup is None
 
 
 def default_path() -> Path:
@@ -111,7 +134,11 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path | None, *, persistent: bool) -> None:
         self.conn = conn
         self.path = path
-        self.persistent = persistent  # False: an in-memory stand-in (no store yet, dry runs)
+        # True: the store at ``path`` (or, read-only, a migrated copy of it in memory);
+        # False: an in-memory stand-in (no store yet, dry runs)
+        self.persistent = persistent
+        # What opening did to a store of an older schema (None: nothing): for the CLI to say.
+        self.migrated: Migrated | None = None
         self._catalog: Catalog | None = None
         # A chunk of a batch being committed by a thread (see SaveBatch): the connection is
         # that thread's until wait_for_writes() returns.
@@ -129,7 +156,9 @@ class Store:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> Store:
         """Open for writing; a store that does not exist is created with ``catalog``
-        (default: the bundled one)."""
+        (default: the bundled one). A store of an older schema is migrated in place, in one
+        transaction, after a copy of it is kept next to it (:attr:`migrated` says so); one
+        of a newer schema than this code knows is refused (StoreError)."""
         path = Path(path) if path else default_path()
         try:
             if path.parent and not path.parent.exists():
@@ -158,17 +187,43 @@ class Store:
     @classmethod
     def open_readonly(cls, path: Path | str | None = None, *, timeout: float = DEFAULT_TIMEOUT) -> Store:
         """Open for reading. A store that does not exist reads as the bundled catalog with no
-        data, and no file is created."""
+        data, and no file is created.
+
+        A store of an older schema is migrated first, as :meth:`open` does (write lock
+        within ``timeout``, a copy kept), if its file and folder can be written; otherwise
+        what is read is a migrated copy in memory (slower: done at every open) and the file
+        is left as it is. :attr:`migrated` says which. A newer schema is refused."""
         path = Path(path) if path else default_path()
         if not path.exists():
             return cls.scratch()
         try:
             conn = _connect_existing(path, timeout)
             store = cls(conn, path, persistent=True)
-            store._check_schema()
+            try:
+                store._check_schema()
+                old = store._schema_version() != SCHEMA_VERSION
+                if old and _writable(path):
+                    store._migrate()  # (or finds that another process just did)
+                    old = False
+            except BaseException:
+                conn.close()
+                raise
+            if old:  # a file that cannot be written: read a migrated copy
+                conn.close()
+                return cls._migrated_copy(path, timeout)
             return store
         except sqlite3.Error as exc:
             raise StoreError(describe_sqlite_error(exc, path)) from exc
+
+    @classmethod
+    def _migrated_copy(cls, path: Path, timeout: float) -> Store:
+        """An older store that cannot be written, read through a migrated copy in memory.
+        It stands for the file (its name in reports); it takes no writes, which would be
+        lost."""
+        store = cls.scratch(path, timeout=timeout)
+        store.persistent = True
+        store.conn.execute("PRAGMA query_only = ON")
+        return store
 
     @classmethod
     def scratch(
@@ -179,7 +234,8 @@ class Store:
         timeout: float = DEFAULT_TIMEOUT,
     ) -> Store:
         """An in-memory store: a copy of ``source`` if it exists (for dry runs), else new.
-        No file is created, and none is left behind (not even ``-wal``/``-shm``)."""
+        No file is created, and none is left behind (not even ``-wal``/``-shm``). A copy of
+        an older store is migrated (in memory only)."""
         conn = sqlite3.connect(":memory:", isolation_level=None)
         if source is not None and Path(source).exists():
             try:
@@ -195,7 +251,10 @@ class Store:
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(exc, Path(source))) from exc
         store = cls(conn, Path(source) if source else None, persistent=False)
-        store._ensure_schema(catalog)
+        try:
+            store._ensure_schema(catalog)
+        except sqlite3.Error as exc:
+            raise StoreError(describe_sqlite_error(exc, store.path)) from exc
         return store
 
     def close(self) -> None:
@@ -266,30 +325,112 @@ class Store:
         has_meta = self.conn.execute(
             "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
         ).fetchone()
-        if has_meta:
-            self._add_group_column()
-            self._drop_commune_index()
-            return
-        with self.transaction():
-            # Two processes may create the same new store at once: the second one, once it
-            # holds the write lock, finds the schema made and leaves it alone.
-            if self._is_ncctd_store():
-                return
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    self.conn.execute(statement)
-            self.conn.execute(
-                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
-                (SCHEMA_VERSION, now_iso()),
-            )
-            self._write_catalog(catalog or default_catalog())
-
-    def _drop_commune_index(self) -> None:
-        """Stores made before the history was read from ``returns``: their index on
-        ``facts`` by commune is no longer used, and slowed every import."""
-        if self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='index' AND name='facts_commune'").fetchone():
+        if not has_meta:
             with self.transaction():
-                self.conn.execute("DROP INDEX IF EXISTS facts_commune")
+                # Two processes may create the same new store at once: the second one, once it
+                # holds the write lock, finds the schema made and leaves it alone.
+                if not self._is_ncctd_store():
+                    self._create_schema(catalog or default_catalog())
+                    return
+        self._migrate()
+
+    def _create_schema(self, catalog: Catalog) -> None:
+        """A new store: the latest schema directly (no migration to replay)."""
+        for statement in migrations.split_sql(SCHEMA):
+            self.conn.execute(statement)
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?), ('created_at', ?)",
+            (str(SCHEMA_VERSION), now_iso()),
+        )
+        self._write_catalog(catalog)
+
+    def _schema_version(self) -> int:
+        """The store's schema version. One newer than this code knows is refused: its
+        meaning is not ours to guess, and writing to it could damage it."""
+        try:
+            version = migrations.read_version(self.conn)
+        except ValueError:
+            version = 0
+        if version < migrations.FIRST_VERSION:
+            raise StoreError(
+                f"Kho dữ liệu {self.path} bị hỏng: không đọc được phiên bản lược đồ "
+                "(meta.schema_version)."
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"Kho dữ liệu {self.path} theo lược đồ phiên bản {version}, do một bản ncctd mới "
+                f"hơn tạo ra; ncctd {__version__} này chỉ dùng được đến phiên bản {SCHEMA_VERSION}. "
+                "Hãy cập nhật ncctd (kho dữ liệu không bị thay đổi)."
+            )
+        return version
+
+    def _migrate(self) -> None:
+        """Bring a store of an older schema to the latest, all migrations in one transaction
+        (see :mod:`ncctd_cli.migrations`). The version is read again once the write lock is
+        held: a process that waited while another migrated the store finds nothing to do.
+        A store on disk is first copied next to it (:meth:`_keep_copy`); the copy is removed
+        again if the migration does not commit (the store is then as it was)."""
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        conn = self.conn
+        self.wait_for_writes()
+        foreign_keys = int(conn.execute("PRAGMA foreign_keys").fetchone()[0])
+        conn.execute("PRAGMA foreign_keys = OFF")  # for tables rebuilt; a no-op inside BEGIN
+        copy: Path | None = None
+        try:
+            with self.transaction():
+                version = self._schema_version()
+                if version == SCHEMA_VERSION:
+                    return
+                if self.persistent and self.path is not None:
+                    copy = self._keep_copy(version)
+                applied = migrations.migrate(conn, version, __version__)
+        except BaseException:
+            if copy is not None:
+                copy.unlink(missing_ok=True)
+            raise
+        finally:
+            conn.execute(f"PRAGMA foreign_keys = {foreign_keys}")
+        self._catalog = None
+        self.migrated = Migrated(self.path or Path(":memory:"), version, applied[-1].version, copy)
+
+    def _keep_copy(self, version: int) -> Path:
+        """Copy the store, as it is before a migration, to ``<name>.v<version>.bak`` next to
+        it (``<name>.v1-2.bak``… if that exists: a copy is never overwritten), with the
+        SQLite backup API. Called with the write lock held, nothing written yet: the copy is
+        exactly the state migrated. Written under a temporary name and renamed: never half a
+        copy under the final name."""
+        assert self.path is not None
+        target = self.path.with_name(f"{self.path.name}.v{version}.bak")
+        n = 1
+        while target.exists() or target.is_symlink():
+            n += 1
+            target = self.path.with_name(f"{self.path.name}.v{version}-{n}.bak")
+        partial = target.with_name(target.name + ".partial")
+        try:
+            # Our own connection cannot be the backup's source while it holds the write lock
+            # (SQLite answers "locked", and Python would retry for ever): a second one reads.
+            waits = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
+            source = _connect_existing(self.path, waits)
+            copy = sqlite3.connect(partial, isolation_level=None)
+            try:
+                source.execute("BEGIN")
+                source.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                source.backup(copy)
+                copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file
+            finally:
+                copy.close()
+                source.close()
+            os.replace(partial, target)
+        except BaseException as exc:
+            partial.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StoreError(
+                    f"Không tạo được bản sao lưu {target} trước khi nâng cấp kho dữ liệu "
+                    f"{self.path}: {exc.strerror or exc}. Kho dữ liệu không bị thay đổi."
+                ) from exc
+            raise
+        return target
 
     def _is_ncctd_store(self) -> bool:
         """True for an ncctd store, False for an empty file; another program's SQLite
@@ -303,18 +444,6 @@ class Store:
                 "dữ liệu ncctd: hãy chọn tệp khác (--db)."
             )
         return False
-
-    def _has_group_column(self) -> bool:
-        columns = {row[1] for row in self.conn.execute("PRAGMA table_info(indicators)")}
-        return "group_name" in columns
-
-    def _add_group_column(self) -> None:
-        """Stores made before indicators had a form group get the (optional) column."""
-        if not self._has_group_column():
-            with self.transaction():
-                self.conn.execute(
-                    "ALTER TABLE indicators ADD COLUMN group_name TEXT NOT NULL DEFAULT ''"
-                )
 
     def _write_catalog(self, catalog: Catalog) -> None:
         c = self.conn
@@ -347,13 +476,12 @@ class Store:
     def catalog(self) -> Catalog:
         if self._catalog is None:
             c = self.conn
-            group = "group_name" if self._has_group_column() else "''"
             indicators = [
                 Indicator(
                     code, label, unit, typ, over, tuple(a for a in aliases.split("|") if a), grp
                 )
                 for code, label, unit, typ, over, aliases, grp in c.execute(
-                    f"SELECT code, label, unit, type, over_time, aliases, {group} "
+                    "SELECT code, label, unit, type, over_time, aliases, group_name "
                     "FROM indicators ORDER BY position"
                 )
             ]
@@ -458,7 +586,7 @@ class Store:
                     [(period, ret.commune, code, v) for code, v in values.items()],
                 )
                 c.executemany(
-                    "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    PROBLEM_INSERT,
                     [_problem_row(return_id, p) for p in ret.problems],
                 )
                 return "replaced" if current else "stored"
@@ -547,15 +675,16 @@ class Store:
         """Warnings the current versions of returns came in with."""
         sql = (
             "SELECT p.severity, p.code, p.message, p.file, p.sheet, p.cell, p.commune, p.period, "
-            "p.indicator FROM problems p JOIN returns r ON r.id = p.return_id WHERE r.is_current = 1"
+            "p.indicator, p.params FROM problems p JOIN returns r ON r.id = p.return_id "
+            "WHERE r.is_current = 1"
         )
         args: list[str] = []
         if first and last:
             sql += " AND r.period BETWEEN ? AND ?"
             args = [str(first), str(last)]
         return [
-            Problem(severity, code, {}, file, sheet, cell, commune, period, indicator, stored=message)
-            for severity, code, message, file, sheet, cell, commune, period, indicator in self.conn.execute(
+            Problem(severity, code, json.loads(params or "{}"), file, sheet, cell, commune, period, indicator, stored=message)
+            for severity, code, message, file, sheet, cell, commune, period, indicator, params in self.conn.execute(
                 sql + " ORDER BY r.period, r.commune", args
             )
         ]
@@ -588,6 +717,11 @@ def _connect_existing(path: Path, timeout: float) -> sqlite3.Connection:
     )
     conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
     return conn
+
+
+def _writable(path: Path) -> bool:
+    """The store's file and its folder (WAL's -wal/-shm, a migration's copy) can be written."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
 def _already_stored(ret: Return, period: str) -> None:
@@ -860,15 +994,25 @@ class SaveBatch:
                 rows_of_values.extend((item.id, code, v, cells[code].cell) for code, v in item.values.items())
         c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", rows_of_values)
         c.executemany(
-            "INSERT INTO problems VALUES (?,?,?,?,?,?,?,?,?,?)",
+            PROBLEM_INSERT,
             [_problem_row(item.id, p) for item in written for p in item.ret.problems],
         )
         return first_id, next_id - 1
 
 
+PROBLEM_INSERT = (
+    "INSERT INTO problems (return_id, severity, code, message, file, sheet, cell, commune, period, "
+    "indicator, params) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+)
+
+
 def _problem_row(return_id: int, p: Problem) -> tuple[Any, ...]:
-    """A problem as the store keeps it (its message in Vietnamese, for readers of the file)."""
-    return (return_id, p.severity, p.code, p.text("vi"), p.file, p.sheet, p.cell, p.commune, p.period, p.indicator)
+    """A problem as the store keeps it: its code and parameters (worded when shown, in the
+    language asked for), and its Vietnamese sentence for whoever reads the file with SQL."""
+    return (
+        return_id, p.severity, p.code, p.text("vi"), p.file, p.sheet, p.cell, p.commune, p.period,
+        p.indicator, p.params_json(),
+    )
 
 
 def _copy_facts(c: sqlite3.Connection, first_id: int, last_id: int) -> None:

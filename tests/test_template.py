@@ -254,13 +254,19 @@ def test_group_column_is_optional_and_kept_by_the_store(tmp_path: Path, catalog:
     db = tmp_path / "s.sqlite"
     with Store.open(db) as store:
         assert store.catalog.indicators == catalog.indicators
-        store.conn.execute("ALTER TABLE indicators DROP COLUMN group_name")  # an older store
-        store._catalog = None
-        assert not store.catalog.has_groups
-    with Store.open_readonly(db) as store:  # reads without the column
-        assert [i.code for i in store.catalog.indicators] == [i.code for i in catalog.indicators]
-    with Store.open(db) as store:  # opened for writing: the column comes back, empty
+        # a store of schema 1 made before indicators had groups
+        for change in (
+            "ALTER TABLE indicators DROP COLUMN group_name",
+            "ALTER TABLE problems DROP COLUMN params",
+            "DROP TABLE migrations",
+            "UPDATE meta SET value = '1' WHERE key = 'schema_version'",
+        ):
+            store.conn.execute(change)
+    with Store.open_readonly(db) as store:  # migrated when opened: the column comes back, empty
+        assert store.migrated is not None
         assert "group_name" in {r[1] for r in store.conn.execute("PRAGMA table_info(indicators)")}
+        assert [i.code for i in store.catalog.indicators] == [i.code for i in catalog.indicators]
+        assert not store.catalog.has_groups
 
 
 # ------------------------------------------------------------------ round trip

@@ -376,13 +376,39 @@ def info(message: str) -> None:
 def open_store_for_read() -> Store:
     from ..store import Store
 
-    return Store.open_readonly(settings().db_path, timeout=settings().store_timeout)
+    return say_migrated(Store.open_readonly(settings().db_path, timeout=settings().store_timeout))
 
 
 def open_store_for_write() -> Store:
     from ..store import Store
 
-    return Store.open(settings().db_path, timeout=settings().store_timeout)
+    return say_migrated(Store.open(settings().db_path, timeout=settings().store_timeout))
+
+
+def say_migrated(store: Store) -> Store:
+    """One line on stderr when opening upgraded a store of an older schema (the library
+    prints nothing): where its copy from before is, or that a read-only file was read
+    through an upgraded copy in memory."""
+    done = store.migrated
+    if done is not None and done.backup is not None:
+        info(
+            tr(
+                f"Đã nâng cấp kho dữ liệu {done.path} từ lược đồ phiên bản {done.from_version} lên "
+                f"{done.to_version}; bản sao lưu trước khi nâng cấp: {done.backup}",
+                f"Upgraded the store {done.path} from schema version {done.from_version} to "
+                f"{done.to_version}; a copy from before: {done.backup}",
+            )
+        )
+    elif done is not None:
+        info(
+            tr(
+                f"Kho dữ liệu {done.path} theo lược đồ cũ (phiên bản {done.from_version}) và không "
+                "ghi được: đọc qua một bản nâng cấp tạm trong bộ nhớ, tệp giữ nguyên.",
+                f"The store {done.path} has an older schema (version {done.from_version}) and cannot "
+                "be written: read through an upgraded copy in memory; the file is unchanged.",
+            )
+        )
+    return store
 
 
 def open_store_copy() -> Store:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_USAGE, info, ncctd_command, settings, store_errors, tr
+from .common import EXIT_USAGE, info, ncctd_command, say_migrated, settings, store_errors, tr
 
 
 @ncctd_command(
@@ -31,7 +31,7 @@ def init_command(config: Path | None) -> None:
         raise SystemExit(EXIT_USAGE) from exc
     path = settings().db_path
     existed = path.exists()
-    with Store.open(path, catalog=catalog, timeout=settings().store_timeout) as store:
+    with say_migrated(Store.open(path, catalog=catalog, timeout=settings().store_timeout)) as store:
         if existed and config:
             if store.count_returns():
                 click.echo(

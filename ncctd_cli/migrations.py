@@ -1,0 +1,146 @@
+"""The store's schema over time: one migration per change, each recorded in the store.
+
+A store's schema version is ``meta.schema_version``. A store made by an older release is
+brought up to :data:`LATEST_VERSION` by the migrations after its version, in order, all in
+one transaction (see :meth:`ncctd_cli.store.Store.open` for when, with the write lock and a
+backup); each one applied leaves a row in the ``migrations`` table. A new store is created
+with the latest schema directly (``store.SCHEMA``) and needs none of them.
+
+To change the schema:
+
+1. append a :class:`Migration` to :data:`MIGRATIONS` whose ``version`` is the next number,
+   with a one-line description and its SQL (or a function, for work SQL cannot say);
+2. change ``store.SCHEMA`` so that a new store is exactly what the migration makes of the
+   store before it: ``ALTER TABLE … ADD COLUMN`` appends ``, <column>`` to the table's SQL
+   text, and tests/test_migrations.py compares ``sqlite_master`` of a new store with that
+   of the v1 store migrated;
+3. if the change is in what the release writes, make a store with the release before it
+   (as tests/data/stores/make_v1.py does) when the change needs its own test.
+
+Migrations run with foreign keys off (a table rebuilt as SQLite's ALTER TABLE page says:
+create the new table, copy, drop, rename), inside the one transaction: they must not
+COMMIT (no ``executescript``). They must also accept every store their version names:
+stores made before a change was given a version number may differ (see 1 → 2).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# The table every migration applied is recorded in (made by the first migration run on a
+# store, and by a new store's schema: the same text, so that both read the same).
+MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS migrations (
+  version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL,
+  ncctd_version TEXT NOT NULL);
+"""
+
+FIRST_VERSION = 1  # the schema of the releases before migrations (no migrations table)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One change of the schema: from ``version - 1`` to ``version``."""
+
+    version: int
+    description: str  # one line, recorded in the store
+    change: str | Callable[[sqlite3.Connection], None]  # SQL statements, or a function
+
+    def apply(self, conn: sqlite3.Connection) -> None:
+        if callable(self.change):
+            self.change(conn)
+            return
+        for statement in split_sql(self.change):
+            conn.execute(statement)
+
+
+def split_sql(script: str) -> list[str]:
+    """A script's statements, one by one (``executescript`` would COMMIT first)."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):  # a ";" inside a string does not end one
+            if pending.strip(" \t\r\n;"):
+                statements.append(pending.strip())
+            pending = ""
+    if pending.strip(" \t\r\n;"):
+        statements.append(pending.strip().rstrip(";"))
+    return statements
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+def _to_2(conn: sqlite3.Connection) -> None:
+    """Stores of version 1 were not all alike: the ad-hoc fixes that ran at every open
+    (an indicator's form group, the unused index on facts by commune) are done here once."""
+    if "group_name" not in _columns(conn, "indicators"):
+        conn.execute("ALTER TABLE indicators ADD COLUMN group_name TEXT NOT NULL DEFAULT ''")
+    conn.execute("DROP INDEX IF EXISTS facts_commune")
+    # A problem is a code and its parameters, worded when shown; the warnings stored
+    # before keep their Vietnamese message, with no parameters.
+    conn.execute("ALTER TABLE problems ADD COLUMN params TEXT NOT NULL DEFAULT '{}'")
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(
+        2,
+        "indicators.group_name where missing; index facts_commune dropped; problems.params added",
+        _to_2,
+    ),
+]
+
+LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else FIRST_VERSION
+
+
+def read_version(conn: sqlite3.Connection) -> int:
+    """The store's schema version (``meta.schema_version``); ValueError if it has none
+    that reads as a whole number."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None:
+        raise ValueError("no schema_version")
+    return int(str(row[0]).strip())
+
+
+def pending(version: int) -> list[Migration]:
+    """The migrations a store of ``version`` needs, in order (none for the latest;
+    ValueError for a version this code does not know, older or newer)."""
+    if not FIRST_VERSION <= version <= LATEST_VERSION:
+        raise ValueError(f"schema version {version}")
+    steps = [m for m in MIGRATIONS if m.version > version]
+    if [m.version for m in steps] != list(range(version + 1, LATEST_VERSION + 1)):
+        raise AssertionError("MIGRATIONS must number the versions one by one")
+    return steps
+
+
+def migrate(conn: sqlite3.Connection, version: int, ncctd_version: str) -> list[Migration]:
+    """Apply the migrations after ``version``, record each, and set ``meta.schema_version``.
+
+    The caller holds the transaction (and the write lock): all or nothing. Returns what
+    was applied."""
+    steps = pending(version)
+    if not steps:
+        return []
+    for statement in split_sql(MIGRATIONS_TABLE):
+        conn.execute(statement)
+    for step in steps:
+        step.apply(conn)
+        conn.execute(
+            "INSERT INTO migrations (version, description, applied_at, ncctd_version) "
+            "VALUES (?, ?, ?, ?)",
+            (step.version, step.description, _now(), ncctd_version),
+        )
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+        (str(steps[-1].version),),
+    )
+    return steps
+
+
+def _now() -> str:
+    return _dt.datetime.now().astimezone().isoformat(timespec="seconds")
