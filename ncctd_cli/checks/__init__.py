@@ -9,7 +9,7 @@ catalog, and what earlier steps derived from them) and reports problems. :data:`
 
 from __future__ import annotations
 
-from .base import Check, Checking, CheckOptions, run_checks
-from .registry import CHECKS
+from .base import Check, Checking, CheckOptions
+from .registry import CHECKS, run_checks
 
 __all__ = ["CHECKS", "Check", "CheckOptions", "Checking", "run_checks"]

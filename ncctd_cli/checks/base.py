@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -328,15 +328,3 @@ class Checking:
         from ..history import known_values
 
         return known_values(self)
-
-
-def run_checks(batch: Checking, checks: Iterable[Check] | None = None) -> Checking:
-    """Run the registered checks (or ``checks``) over a batch; the problems go to the returns."""
-    from .registry import CHECKS
-
-    batch.communes, batch.periods  # noqa: B018 (resolved first: every problem names them)
-    for check in checks if checks is not None else CHECKS:
-        batch.gate = batch.clean_before(check.clean_before) if check.clean_before else batch.active
-        check.run(batch)
-    batch.finish()
-    return batch

@@ -5,8 +5,9 @@ its codes in :mod:`ncctd_cli.problems`, and its module named here."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 
-from .base import Check
+from .base import Check, Checking
 
 ORDER = (
     "unknown_indicator",
@@ -23,3 +24,13 @@ ORDER = (
 )
 
 CHECKS: tuple[Check, ...] = tuple(importlib.import_module(f"{__package__}.{name}").CHECK for name in ORDER)
+
+
+def run_checks(batch: Checking, checks: Iterable[Check] | None = None) -> Checking:
+    """Run the registered checks (or ``checks``) over a batch; the problems go to the returns."""
+    batch.communes, batch.periods  # noqa: B018 (resolved first: every problem names them)
+    for check in checks if checks is not None else CHECKS:
+        batch.gate = batch.clean_before(check.clean_before) if check.clean_before else batch.active
+        check.run(batch)
+    batch.finish()
+    return batch
