@@ -79,7 +79,7 @@ def read_file(
 
     catalog = catalog or default_catalog()
     options = ReadOptions(decimal_point=decimal_point, column_min_lines=None)
-    frame = parse_source(read_path(Path(path), options), catalog)
+    frame = parse_source(read_path(Path(path), options), catalog).build()
     return check_frame(frame, catalog, decimal_point=decimal_point)
 
 

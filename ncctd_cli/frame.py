@@ -91,7 +91,7 @@ class FrameBuilder:
         self._unknown_rule: list[int] = []
         self._named: dict[int, str] = {}
         self._raws: list[Any] = []
-        self._interned: dict[tuple[type, Any], int] = {}
+        self._interned: dict[tuple[type, Any], int] | None = {}
         self._blocks: list[Frame] = []  # tables added by columns, after the cells above
 
     @property
@@ -107,6 +107,44 @@ class FrameBuilder:
         self.returns.append(ret)
         return len(self.returns) - 1
 
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process sends back: plain lists (cheap to pickle; numpy arrays are
+        made once per batch, not once per form), without the look-up table of raw cells."""
+        state = dict(self.__dict__)
+        state["_interned"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _intern(self, raw: Any) -> int:
+        if self._interned is None:
+            self._interned = {(type(v), v): n for n, v in enumerate(self._raws)}
+        key = (type(raw), raw)
+        index = self._interned.get(key, -1)
+        if index < 0:
+            index = self._interned[key] = len(self._raws)
+            self._raws.append(raw)
+        return index
+
+    def extend(self, other: FrameBuilder) -> None:
+        """Everything another builder collected (a file read by a worker), after what is here."""
+        offset = len(self.returns)
+        self.returns.extend(other.returns)
+        if other._ret:
+            remap = [self._intern(raw) for raw in other._raws]
+            start = len(self._ret)
+            self._ret.extend([r + offset for r in other._ret])
+            self._indicator.extend(other._indicator)
+            self._raw.extend([remap[i] if i >= 0 else -1 for i in other._raw])
+            self._col.extend(other._col)
+            self._row.extend(other._row)
+            self._unknown_rule.extend(other._unknown_rule)
+            self._named.update({start + k: v for k, v in other._named.items()})
+        for block in other._blocks:
+            block.ret = block.ret + offset
+            self._blocks.append(block)
+
     def add_value(
         self,
         ret: int,
@@ -120,14 +158,7 @@ class FrameBuilder:
     ) -> None:
         """One value cell of return ``ret`` (``indicator`` -1 with ``named``: a cell holding
         something under a row or column that names no indicator)."""
-        if raw is None:
-            index = -1
-        else:
-            key = (type(raw), raw)
-            index = self._interned.get(key, -1)
-            if index < 0:
-                index = self._interned[key] = len(self._raws)
-                self._raws.append(raw)
+        index = -1 if raw is None else self._intern(raw)
         if indicator < 0:
             self._named[len(self._ret)] = named or ""
         self._ret.append(ret)
@@ -140,7 +171,6 @@ class FrameBuilder:
     def add_block(self, returns: list[Return], block: Frame) -> None:
         """The returns of a table read by columns, with their values as arrays
         (``block.ret`` counts from 0 within ``returns``)."""
-        self._flush_cells()
         import numpy as np
 
         offset = len(self.returns)

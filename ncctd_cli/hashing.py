@@ -67,15 +67,14 @@ def content_hashes(
     return, 0..n-1; ``indicator``: positions in ``codes``; a return with no value gets the
     hash of ``{}``)."""
     import numpy as np
-    import pandas as pd
 
     if not len(ret):
         return [hash_of_parts([])] * n
     rank = np.argsort(np.argsort(np.array(codes, dtype=object)))  # of each code, sorted
     bits = np.ascontiguousarray(value, dtype=np.float64).view(np.int64)  # -0.0 is not 0.0 here
-    value_id, distinct_values = pd.factorize(bits, sort=False)
+    distinct_values, value_id = np.unique(bits, return_inverse=True)
     pair = value_id.astype(np.int64) * len(codes) + indicator
-    pair_id, distinct_pairs = pd.factorize(pair, sort=False)
+    distinct_pairs, pair_id = np.unique(pair, return_inverse=True)
     as_float = np.asarray(distinct_values).view(np.float64)
     part_of_pair = [
         canonical_part(codes[int(p % len(codes))], float(as_float[int(p // len(codes))]))

@@ -184,39 +184,75 @@ def known_values(batch: Checking) -> Known:
     e_group, e_month, e_value = e_group[by_value], e_month[by_value], e_value[by_value]
     e_order, replaced = e_order[by_value], replaced[by_value]
 
-    # -- the pairs (point, an entry of its group): the points that need them
+    # -- a median is needed only for a value that may be far above it. A median of at least
+    #    OUTLIER_MIN_HISTORY values of a group is at least the group's third smallest value (a
+    #    subset's j-th smallest is never below the whole group's j-th smallest): a value not
+    #    above 10 times that cannot be an outlier (most values). The others are paired with
+    #    every entry of their group; the pairs of a point come in value order.
     start = np.searchsorted(e_group, p_group, side="left")
     size = np.searchsorted(e_group, p_group, side="right") - start
-    stock = np.array([i.is_stock for i in batch.catalog.indicators], dtype=bool)[frame.indicator[points]]
-    wanted = np.flatnonzero((size > 0) & (stock | (size >= OUTLIER_MIN_HISTORY)))
-    if not len(wanted):
+    third = np.where(size >= 3, e_value[np.minimum(start + 2, len(e_value) - 1)], 0.0)
+    may_be_far = np.flatnonzero((size >= OUTLIER_MIN_HISTORY) & (values[points] > OUTLIER_FACTOR * third))
+    if len(may_be_far):
+        k, e = _pairs(may_be_far, start, size)
+        valid = (e_month[e] != p_month[k]) & (e_order[e] < p_ret[k]) & (replaced[e] > p_ret[k])
+        k, e = k[valid], e[valid]
+        counts = np.bincount(k, minlength=n_points)
+        count[:] = counts
+        has = np.flatnonzero(counts)
+        offsets = np.cumsum(counts) - counts
+        ordered = e_value[e]
+        c = counts[has]
+        median[has] = (ordered[offsets[has] + (c - 1) // 2] + ordered[offsets[has] + c // 2]) / 2
+
+    # -- a stock's latest earlier month: the latest stored month before its own, unless the
+    #    batch's accepted returns before it hold a later (or the same) month, whose latest
+    #    value then counts (only those are paired: a batch's returns of the same group)
+    stock = np.flatnonzero(np.array([i.is_stock for i in batch.catalog.indicators], dtype=bool)[frame.indicator[points]])
+    if not len(stock):
         return known
-    sizes = size[wanted]
-    k = np.repeat(wanted, sizes)  # the point of each pair
-    first_pair = np.cumsum(sizes) - sizes
-    e = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(first_pair, sizes) + np.repeat(start[wanted], sizes)
-    order_k = p_ret[k]
-    month_k = p_month[k]
-    valid = (e_month[e] != month_k) & (e_order[e] < order_k) & (replaced[e] > order_k)
-    k, e, month_k = k[valid], e[valid], month_k[valid]
-    # how many, and the median (the pairs of a point are in value order)
-    counts = np.bincount(k, minlength=n_points)
-    count[:] = counts
-    has = np.flatnonzero(counts)
-    offsets = np.cumsum(counts) - counts
-    ordered = e_value[e]
-    c = counts[has]
-    low = ordered[offsets[has] + (c - 1) // 2]
-    high = ordered[offsets[has] + c // 2]
-    median[has] = (low + high) / 2
-    # the latest month before the point's own, and its value (one entry per month is valid)
-    earlier = e_month[e] < month_k
-    if earlier.any():
-        ke, ee = k[earlier], e[earlier]
-        np.maximum.at(before_month, ke, e_month[ee])
-        at = e_month[ee] == before_month[ke]
-        before_value[ke[at]] = e_value[ee[at]]
+    months = int(max(int(e_month.max()), int(p_month.max()))) + 2
+    stored = np.flatnonzero(e_order < 0)
+    s_key = e_group[stored] * months + e_month[stored]
+    s_sorted = np.argsort(s_key, kind="stable")
+    s_key = s_key[s_sorted]
+    if len(s_key):
+        at = np.searchsorted(s_key, p_group[stock] * months + p_month[stock], side="left") - 1
+        found = (at >= 0) & (s_key[np.maximum(at, 0)] // months == p_group[stock])
+        s_entry = stored[s_sorted][np.maximum(at, 0)]
+        before_month[stock[found]] = e_month[s_entry[found]]
+        before_value[stock[found]] = e_value[s_entry[found]]
+    in_batch = np.flatnonzero(e_order >= 0)
+    if len(in_batch):
+        b_group = e_group[in_batch]  # (ascending: the entries are by group)
+        b_start = np.searchsorted(b_group, p_group[stock], side="left")
+        b_size = np.searchsorted(b_group, p_group[stock], side="right") - b_start
+        k, e = _pairs(np.arange(len(stock)), b_start, b_size)
+        e = in_batch[e]
+        point = stock[k]
+        valid = (e_order[e] < p_ret[point]) & (e_month[e] < p_month[point])
+        k, e = k[valid], e[valid]
+        if len(k):
+            span = int(e_order.max()) + 1
+            best = np.full(len(stock), -1, dtype=np.int64)
+            np.maximum.at(best, k, e_month[e] * span + e_order[e])
+            chosen = best[k] == e_month[e] * span + e_order[e]
+            k, e = k[chosen], e[chosen]
+            later = e_month[e] >= before_month[stock[k]]
+            before_month[stock[k[later]]] = e_month[e[later]]
+            before_value[stock[k[later]]] = e_value[e[later]]
     return known
+
+
+def _pairs(points: np.ndarray, start: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(point, entry) pairs: each of ``points`` with the ``size[p]`` entries from ``start[p]``."""
+    import numpy as np
+
+    sizes = size[points]
+    k = np.repeat(points, sizes)
+    first = np.cumsum(sizes) - sizes
+    e = np.arange(int(sizes.sum()), dtype=np.int64) - np.repeat(first, sizes) + np.repeat(start[points], sizes)
+    return k, e
 
 
 __all__ = ["OUTLIER_FACTOR", "OUTLIER_MIN_HISTORY", "History", "Known", "known_values"]

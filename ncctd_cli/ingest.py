@@ -96,9 +96,10 @@ class IngestReport:
 # ------------------------------------------------------------------ one file
 
 
-def parse_source(source: SourceFile, catalog: Catalog) -> Frame:
-    """Every return in one read file, with its value cells. A file that could not be read, or
-    holds no return, gives one refused pseudo-return (no values) naming the file."""
+def parse_source(source: SourceFile, catalog: Catalog) -> FrameBuilder:
+    """Every return in one read file, with its value cells (``.build()`` makes the frame). A
+    file that could not be read, or holds no return, gives one refused pseudo-return (no
+    values) naming the file."""
     builder = FrameBuilder()
     if not source.problems:
         for table in source.tables:
@@ -110,11 +111,13 @@ def parse_source(source: SourceFile, catalog: Catalog) -> Frame:
         ret.problems.extend(source.problems)
         ret.status = "rejected"
         builder.add_return(ret)
-    return builder.build()
+    return builder
 
 
-def read_source(source: Path | tuple[bytes, str], catalog: Catalog, options: ReadOptions) -> tuple[str, Frame]:
-    """One file (or ``(bytes, name)``) read and parsed: its name and its returns' frame."""
+def read_source(
+    source: Path | tuple[bytes, str], catalog: Catalog, options: ReadOptions
+) -> tuple[str, FrameBuilder]:
+    """One file (or ``(bytes, name)``) read and parsed: its name and its returns."""
     read = read_path(source, options) if isinstance(source, Path) else read_bytes(source[0], source[1], options)
     return read.file, parse_source(read, catalog)  # the cells are freed on return
 
@@ -262,14 +265,15 @@ class Ingestor:
             self._batch = self.store.batch(replace=self.options.replace, received_at=self.options.received_at)
         builder = FrameBuilder()
         try:
-            for file, frame in read_sources(sources, self.catalog, self.options):
+            for file, parsed in read_sources(sources, self.catalog, self.options):
                 self.report.files += 1
                 if self.on_file:
                     self.on_file(file)
-                builder.add_block(frame.returns, frame)
+                small = parsed.n_returns < 1000
+                builder.extend(parsed)
                 if builder.n_returns >= CHUNK_RETURNS:
                     self.add_frame(builder.build())
-                if len(frame.returns) < 1000:
+                if small:
                     gc.collect(0)  # what reading one small file left (zip and XML objects)
             if builder.n_returns:
                 self.add_frame(builder.build())
@@ -388,7 +392,7 @@ CHUNK_FILES = 16  # files a worker reads per task
 
 def read_sources(
     sources: list[Path | tuple[bytes, str]], catalog: Catalog, options: IngestOptions
-) -> Iterator[tuple[str, Frame]]:
+) -> Iterator[tuple[str, FrameBuilder]]:
     """Every source read and parsed, in order. With several cores and many files, worker
     processes read and parse the files (the slow part of a batch of forms) while this
     process checks and stores what they send back, a bounded number of files ahead."""
@@ -416,7 +420,7 @@ def read_sources(
     pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
         workers, mp_context=context, initializer=_worker_start, initargs=(catalog, options.read)
     )
-    futures: dict[int, Future[list[tuple[str, Frame]]]] = {}
+    futures: dict[int, Future[list[tuple[str, FrameBuilder]]]] = {}
     ahead = 2 * workers
     submitted = 0
     try:
@@ -477,7 +481,7 @@ def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
     _WORKER["options"] = options
 
 
-def _worker_read(paths: list[Path]) -> list[tuple[str, Frame]]:
+def _worker_read(paths: list[Path]) -> list[tuple[str, FrameBuilder]]:
     return [read_source(path, _WORKER["catalog"], _WORKER["options"]) for path in paths]
 
 

@@ -252,15 +252,26 @@ def _spelling_keys(column: Column, fold_totals: bool = False) -> tuple[np.ndarra
     or a month: ``4456.0`` and ``4456`` are one key), and whether it names a total row.
     The last entry stands for an empty cell."""
     import numpy as np
-    import pandas as pd
 
     texts = [text_of(s) for s in column.spellings]
-    keys = pd.factorize(np.array([*texts, ""], dtype=object))[0]
+    numbered: dict[str, int] = {}
+    keys = np.array([numbered.setdefault(t, len(numbered)) for t in [*texts, ""]], dtype=np.int64)
     totals = np.array(
         [fold_totals and isinstance(s, str) and fold(s) in TOTAL_WORDS for s in column.spellings] + [False],
         dtype=bool,
     )
     return keys.astype(np.int64), totals
+
+
+def first_seen_numbers(keys: np.ndarray) -> np.ndarray:
+    """Each key numbered 0, 1, 2… in the order keys first appear (``pandas.factorize``,
+    without importing pandas for a small table)."""
+    import numpy as np
+
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    number = np.empty(len(first), dtype=np.int64)
+    number[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return number[inverse.reshape(-1)]
 
 
 def _returns_of(
@@ -289,7 +300,6 @@ def _parse_long(
     """One return per (commune, period) spelling pair, in the order they first appear; one
     value per row."""
     import numpy as np
-    import pandas as pd
 
     commune_col, period_col, indicator_col, value_col = columns
     commune = table.columns[commune_col]
@@ -302,8 +312,7 @@ def _parse_long(
     c_key = commune_key[commune.codes[rows]]
     p_key = period_key[table.columns[period_col].codes[rows]]
     pair = c_key * (int(period_key.max()) + 1) + p_key
-    ret_of_row, _ = pd.factorize(pair, sort=False)
-    ret_of_row = ret_of_row.astype(np.int64)
+    ret_of_row = first_seen_numbers(pair)
     seen_before = np.maximum.accumulate(np.concatenate(([-1], ret_of_row[:-1])))
     first_rows = rows[ret_of_row > seen_before]
     returns = _returns_of(table, rows, commune_col, period_col, layout="long", first_rows=first_rows)
