@@ -34,8 +34,8 @@ from .units import (
     NotActive,
     Timeline,
     Unit,
-    _parse_month,
     looks_like_conversion_table,
+    parse_month,
     read_conversion_table,
     write_changes_csv,
 )
@@ -157,6 +157,7 @@ class Catalog:
         self.areas = self.timeline.areas
         self.changes = self.timeline.changes
         self.unit_by_key: dict[str, Commune] = self.timeline.by_key
+        self._communes = self.timeline.first_units()
         self.indicator_by_code = {i.code: i for i in self.indicators}
         # code → unit, time-unaware: the first month's unit of the code, else its earliest unit
         self.commune_by_code = {c.code: c for c in self.communes}
@@ -185,7 +186,7 @@ class Catalog:
         the earliest of its code and keyed by it, so data stored under a bare code belongs
         to them. Time-aware callers use :attr:`units` and :meth:`units_on`. Without
         validity columns: every commune, as before."""
-        return self.timeline.first_units()
+        return self._communes
 
     @property
     def has_validity(self) -> bool:
@@ -348,8 +349,8 @@ class Catalog:
                 code=row["code"],
                 name=row["name"],
                 aliases=_aliases(row.get("aliases")),
-                since=_parse_month(row.get("from") or "", f"communes.csv: {row['code']}: cột from"),
-                until=_parse_month(row.get("to") or "", f"communes.csv: {row['code']}: cột to"),
+                since=parse_month(row.get("from") or "", f"communes.csv: {row['code']}: cột from"),
+                until=parse_month(row.get("to") or "", f"communes.csv: {row['code']}: cột to"),
                 parent=row.get("parent") or "",
             )
             for row in _read_csv(folder / "communes.csv", ("code", "name"))
@@ -377,8 +378,8 @@ class Catalog:
                     name=r["name"],
                     level=r["level"],
                     parent=r.get("parent") or "",
-                    since=_parse_month(r.get("from") or "", f"areas.csv: {r['code']}: cột from"),
-                    until=_parse_month(r.get("to") or "", f"areas.csv: {r['code']}: cột to"),
+                    since=parse_month(r.get("from") or "", f"areas.csv: {r['code']}: cột from"),
+                    until=parse_month(r.get("to") or "", f"areas.csv: {r['code']}: cột to"),
                 )
                 for r in _read_csv(areas_path, ("code", "name", "level"))
             ]
@@ -464,7 +465,7 @@ def _read_changes(path: Path) -> list[ChangeRow]:
     for line, row in enumerate(_read_csv(path, ("month", "from", "to")), start=2):
         if not any(row.values()):
             continue
-        month = _parse_month(row["month"], f"changes.csv: dòng {line}")
+        month = parse_month(row["month"], f"changes.csv: dòng {line}")
         if month is None or not row["from"] or not row["to"]:
             raise CatalogError(f"changes.csv: dòng {line}: cần đủ tháng, đơn vị cũ (from) và đơn vị mới (to)")
         text = (row.get("share") or "").replace(",", ".")

@@ -169,7 +169,8 @@ class NotActive:
     predecessors: tuple[Commune, ...] = ()
 
 
-def _parse_month(text: str, where: str) -> Period | None:
+def parse_month(text: str, where: str) -> Period | None:
+    """A ``from``/``to``/``month`` cell: ``YYYY-MM``, or ``None`` when empty (open)."""
     text = text.strip()
     if not text:
         return None
@@ -279,13 +280,15 @@ class Timeline:
         self._unit_parent: dict[str, Area | None] = {}
         for unit in self.units:
             self._unit_parent[unit.key] = self._parent_area(unit, f"communes.csv: {unit.code} {unit.name}")
-        self.changes: list[Change] = self._resolve_changes(changes)
         self._out: dict[str, list[Change]] = defaultdict(list)
         self._in: dict[str, list[Change]] = defaultdict(list)
+        self.changes: list[Change] = self._resolve_changes(changes)
         for change in self.changes:
             self._out[change.source.key].append(change)
             self._in[change.target.key].append(change)
         self.change_months: list[Period] = sorted({c.month for c in self.changes})
+        self._current: dict[str, dict[Commune, float]] = {}  # asked for every unit of a roll-up
+        self._former: dict[str, dict[Commune, float]] = {}
 
     # ---------------------------------------------------------------- units and months
 
@@ -405,7 +408,10 @@ class Timeline:
         """The latest units holding the unit's area, with the share of its area each holds
         (chains followed forward; shares multiplied along a chain, summed over paths). The
         unit itself is among them when (part of) its area was not passed on."""
-        return self._ordered(self._spread(unit)[0])
+        found = self._current.get(unit.key)
+        if found is None:
+            found = self._current[unit.key] = self._ordered(self._spread(unit)[0])
+        return dict(found)
 
     def holders_on(self, unit: Commune, period: Period) -> dict[Commune, float]:
         """Like :meth:`current_units`, following only the changes up to ``period``."""
@@ -414,6 +420,9 @@ class Timeline:
     def former_units(self, unit: Commune) -> dict[Commune, float]:
         """Every unit whose area (or part of it) passed into this one, transitively, with the
         share of its area that did; the unit itself is not among them."""
+        cached = self._former.get(unit.key)
+        if cached is not None:
+            return dict(cached)
         ancestors: list[str] = []
         todo = [unit.key]
         while todo:
@@ -428,7 +437,8 @@ class Timeline:
             share = self._spread(self.by_key[key], absorb=unit)[1]
             if share > SHARE_EPS:
                 found[key] = share
-        return self._ordered(found)
+        self._former[unit.key] = self._ordered(found)
+        return dict(self._former[unit.key])
 
     def _resolve_changes(self, rows: Sequence[Change | ChangeRow]) -> list[Change]:
         changes: list[Change] = []
@@ -454,9 +464,10 @@ class Timeline:
         for (key, month), total in totals.items():
             if total > 1 + SHARE_EPS:
                 unit = self.by_key[key]
+                shown = f"{total:g}".replace(".", ",")
                 raise CatalogError(
                     f"changes.csv: tháng {month_vi(month)}: tổng tỷ lệ chuyển đi của {unit.name} "
-                    f"({unit.code}) là {total:g}, lớn hơn 1"
+                    f"({unit.code}) là {shown}, lớn hơn 1"
                 )
         return changes
 
@@ -471,27 +482,28 @@ class Timeline:
     def _resolve_row(self, row: ChangeRow) -> Change | None:
         before = row.month.shift(-1)
         where = self._where(row.month, row.source, row.target, row.line)
-        source = self._lookup(row.source, before, where, "chuyển đi", "tháng trước")
-        target = self._lookup(row.target, row.month, where, "nhận", "tháng")
+        source = self._lookup(row.source, before, where, "chuyển đi", ", tháng trước khi chuyển")
+        target = self._lookup(row.target, row.month, where, "nhận", "")
         if source == target:
             return None  # the same unit continuing: nothing passes
         return self._check_change(Change(row.month, source, target, row.share), where)
 
-    def _lookup(self, text: str, period: Period, where: str, role: str, when: str) -> Commune:
+    def _lookup(self, text: str, period: Period, where: str, role: str, note: str) -> Commune:
         """A unit of ``changes.csv`` by code (or name) in a month, or a clear error."""
         unit = self.unit_with_code(text, period)
         if unit is not None:
             return unit
-        found = self.resolve(text, period)
-        if isinstance(found, Commune):
-            return found
-        known = self.by_code.get(self._pad(text.strip())) or ([found.unit] if found else [])
+        exact, stripped = self.candidates(text)
+        for candidate in (*exact, *stripped):
+            if candidate.valid_in(period):
+                return candidate
+        known = self.by_code.get(self._pad(text.strip())) or exact or stripped
         if not known:
             raise CatalogError(f"changes.csv: {where}: không có đơn vị {text!r} trong danh mục xã")
         spans = "; ".join(f"{u.name}: {_validity_vi(u.since, u.until)}" for u in known)
         raise CatalogError(
-            f"changes.csv: {where}: đơn vị {role} {text!r} không có hiệu lực {when} "
-            f"{month_vi(period)} ({spans})"
+            f"changes.csv: {where}: đơn vị {role} {text!r} phải có hiệu lực tháng "
+            f"{month_vi(period)}{note} ({spans})"
         )
 
     def _own(self, unit: Commune, where: str) -> Commune:
@@ -504,20 +516,21 @@ class Timeline:
     def _check_change(self, change: Change, where: str = "") -> Change:
         where = where or self._where(change.month, change.source, change.target)
         if not 0 <= change.share <= 1 + SHARE_EPS:
-            raise CatalogError(f"changes.csv: {where}: tỷ lệ phải từ 0 đến 1, không phải {change.share:g}")
+            shown = f"{change.share:g}".replace(".", ",")
+            raise CatalogError(f"changes.csv: {where}: tỷ lệ phải từ 0 đến 1, không phải {shown}")
         change = replace(
             change, source=self._own(change.source, where), target=self._own(change.target, where)
         )
         before = change.month.shift(-1)
         if not change.source.valid_in(before):
             raise CatalogError(
-                f"changes.csv: {where}: {change.source.name} không có hiệu lực tháng {month_vi(before)} "
-                f"({_validity_vi(change.source.since, change.source.until)})"
+                f"changes.csv: {where}: đơn vị chuyển đi {change.source.name} phải có hiệu lực tháng "
+                f"{month_vi(before)}, tháng trước khi chuyển ({_validity_vi(change.source.since, change.source.until)})"
             )
         if not change.target.valid_in(change.month):
             raise CatalogError(
-                f"changes.csv: {where}: {change.target.name} không có hiệu lực tháng {month_vi(change.month)} "
-                f"({_validity_vi(change.target.since, change.target.until)})"
+                f"changes.csv: {where}: đơn vị nhận {change.target.name} phải có hiệu lực tháng "
+                f"{month_vi(change.month)} ({_validity_vi(change.target.since, change.target.until)})"
             )
         if change.source == change.target:
             raise CatalogError(f"changes.csv: {where}: một đơn vị không chuyển sang chính nó")
