@@ -50,7 +50,9 @@ def load_catalog() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     with (BUNDLED / "indicators.csv").open(encoding="utf-8") as fh:
         indicators = list(csv.DictReader(fh))
     with (BUNDLED / "communes.csv").open(encoding="utf-8") as fh:
-        communes = list(csv.DictReader(fh))
+        # the units before the 2025 reorganisation (rows without a first month): the forms
+        # are dated before 2022
+        communes = [c for c in csv.DictReader(fh) if not (c.get("from") or "").strip()]
     return indicators, communes
 
 

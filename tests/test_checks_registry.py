@@ -132,5 +132,5 @@ def test_each_check_in_each_layout(tmp_path: Path, code: str, layout: str) -> No
     wanted = code.replace("<code>", "listeners-vs-sessions")
     assert wanted in found, (layout, found)
     problem = next(p for p in ret.problems if p.code == wanted)
-    assert problem.message and problem.text("en") and problem.text("vi") != problem.text("en") or code.startswith("rule")
+    assert (problem.message and problem.text("en") and problem.text("vi") != problem.text("en")) or code.startswith("rule")
     assert problem.file == str(path)
