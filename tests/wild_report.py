@@ -7,7 +7,7 @@ case's expectation. Prints one line per case and a summary per class.
     python -m tests.wild_report --keep /tmp/wild # keep the corpus and stores to look at
     python -m tests.wild_report --json out.json  # the results for a machine
 
-A store is needed (not ``--dry-run``) because the ingest report does not carry the values: the
+Exit status 1 when any case fails. A store is needed (not ``--dry-run``) because the ingest report does not carry the values: the
 only way to see what a person would get is to store them and read them back. Each case has its
 own copy of a freshly initialised store, so nothing leaks between cases.
 """
