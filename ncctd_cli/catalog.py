@@ -73,6 +73,7 @@ class Indicator:
     over_time: OverTime
     aliases: tuple[str, ...] = ()
     group: str = ""  # the heading it goes under on the form (optional ``group`` column)
+    max: float | None = None  # the largest value a return may give (optional ``max`` column)
 
     @property
     def is_integer(self) -> bool:
@@ -364,6 +365,7 @@ class Catalog:
                 over_time=_choice(row, "over_time", ("sum", "last"), "indicators.csv"),  # type: ignore[arg-type]
                 aliases=_aliases(row.get("aliases")),
                 group=row.get("group") or "",
+                max=_maximum(row),
             )
             for row in _read_csv(folder / "indicators.csv", ("code", "label", "type", "over_time"))
         ]
@@ -433,9 +435,10 @@ class Catalog:
         folder.mkdir(parents=True, exist_ok=True)
         _write_csv(
             folder / "indicators.csv",
-            ("code", "label", "unit", "type", "over_time", "aliases", "group"),
+            ("code", "label", "unit", "type", "over_time", "aliases", "max", "group"),
             (
-                (i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases), i.group)
+                (i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases),
+                 "" if i.max is None else f"{i.max:g}", i.group)
                 for i in self.indicators
             ),
         )
@@ -523,6 +526,20 @@ def default_catalog() -> Catalog:
 
 def _aliases(text: str | None) -> tuple[str, ...]:
     return tuple(nfc(a).strip() for a in (text or "").split("|") if a.strip())
+
+
+def _maximum(row: dict[str, str]) -> float | None:
+    """The optional ``max`` column of indicators.csv: a number ≥ 0, or empty."""
+    text = (row.get("max") or "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value >= 0:
+        raise CatalogError(f"indicators.csv: {row.get('code')}: cột max phải là một số ≥ 0, không phải {text!r}")
+    return value
 
 
 def _choice(row: dict[str, str], column: str, allowed: tuple[str, ...], name: str) -> str:

@@ -21,7 +21,6 @@ from . import layouts
 from .catalog import Catalog
 from .checks import Checking, CheckOptions, run_checks
 from .frame import Frame, FrameBuilder
-from .hashing import content_hashes
 from .history import History
 from .model import Return, Value, parse_cell_ref
 from .problems import Problem
@@ -329,16 +328,10 @@ class Ingestor:
             for r in chosen:
                 frame.returns[r].status = "valid"
             return candidates
-        values = np.flatnonzero(checking.reported & candidates[frame.ret])
-        values = values[np.argsort(frame.ret[values], kind="stable")]
-        number = np.full(len(frame.returns), -1, dtype=np.int64)
-        number[chosen] = np.arange(len(chosen))
-        digests = content_hashes(
-            number[frame.ret[values]], frame.indicator[values], checking.values[values], self.codes, len(chosen)
-        )
+        digests = checking.digests(chosen)
         taken = candidates.copy()
-        for r, digest in zip(chosen, digests, strict=True):
-            ret = frame.returns[r]
+        for r in chosen:
+            ret, digest = frame.returns[r], digests[r]
             ret.status = self._batch.decide(ret, digest)
             self._digests[r] = digest
             if ret.status == "rejected":

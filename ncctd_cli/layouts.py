@@ -19,6 +19,7 @@ one parser per layout, whatever the reader gave.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,18 +27,21 @@ from typing import TYPE_CHECKING, Any
 from .frame import NUMBER_ONLY, Frame, FrameBuilder
 from .model import Return, cell_ref
 from .sheets import Cell, Column, ColumnTable, Sheet
-from .vietnamese import NumberTextError, fold, fold_header, nfc, parse_number_text
+from .vietnamese import NumberTextError, fold, fold_header, nfc, parse_number_text, parse_period
 
 if TYPE_CHECKING:
     import numpy as np
 
     from .catalog import Catalog
 
-COMMUNE_LABELS = {"xa", "xathitran", "donvi", "donvibaocao", "xaphuongthitran", "xaphuong"}
+COMMUNE_LABELS = {"xa", "xathitran", "donvi", "donvibaocao", "xaphuongthitran", "xaphuong", "tenxa", "tendonvi"}
 PERIOD_LABELS = {"kybaocao", "thang", "ky", "thangbaocao"}
 CODE_HEADERS = {"machitieu", "ma", "code", "indicatorcode"}
 LABEL_HEADERS = {"chitieu", "tenchitieu", "noidung", "indicator"}
-VALUE_HEADERS = {"soluong", "giatri", "ketqua", "thuchien", "value"}
+VALUE_HEADERS = {
+    "soluong", "giatri", "ketqua", "thuchien", "value", "ketquathuchien", "thuchientrongthang",
+    "ketquatrongthang", "solieu", "sothuchien",
+}
 TOTAL_WORDS = {"tong", "tong cong", "cong", "tong so", "total"}
 
 WIDE_COMMUNE = {"xa", "maxa", "commune", "communecode", "xathitran", "tenxa", "donvi"}
@@ -47,6 +51,7 @@ LONG_PERIOD = WIDE_PERIOD
 LONG_INDICATOR = {"indicator", "chitieu", "machitieu", "tenchitieu"}
 LONG_VALUE = {"value", "giatri", "soluong", "ketqua"}
 IGNORED_COLUMNS = {"stt", "ghichu", "note", "notes", "tenxa", "name", "communename", "donvitinh", "unit"}
+NOTE_HEADERS = {"ghichu", "note", "notes"}
 
 FORM_SCAN_ROWS = 60  # the header row of a form is within the first rows
 
@@ -91,24 +96,77 @@ class Layout:
     columns: tuple[int, ...] = ()
 
 
-def recognise(table: Sheet | ColumnTable) -> Layout | None:
-    """The layout of a table, from its content (None: no return in it)."""
-    header_row = table.first_filled_row()
-    if header_row is None:
-        return None
-    headers = [fold_header(text_of(c)) for c in table.row_cells(header_row)]
+HEADER_SEARCH_ROWS = 10  # a table's header may sit under a title or a note or two
+
+
+def _rows_of(table: Sheet | ColumnTable) -> int:
+    return len(table.rows) if isinstance(table, Sheet) else len(table.lines)
+
+
+def _is_sep_hint(cells: Sequence[Cell]) -> bool:
+    """Excel's ``sep=;`` first line of a CSV (a hint to Excel, not data)."""
+    filled = [c for c in cells if not is_empty(c)]
+    return len(filled) == 1 and isinstance(filled[0], str) and re.fullmatch(r"sep=.?", filled[0].strip()) is not None
+
+
+def _table_header(cells: Sequence[Cell]) -> tuple[str, tuple[int, ...]] | None:
+    """("long"|"wide", columns) when a row is a long or a wide table's header row."""
+    headers = [fold_header(text_of(c)) for c in cells]
     long = long_columns(headers)
     if long is not None:
-        return Layout("long", header_row, long)
+        return "long", long
     commune_col = _find(headers, WIDE_COMMUNE)
     period_col = _find(headers, WIDE_PERIOD, skip=commune_col)
-    if commune_col is not None and period_col is not None:
-        return Layout("wide", header_row, (commune_col, period_col))
+    if commune_col is None or period_col is None:
+        return None
+    labels = [cells[commune_col], cells[period_col]]
+    if any(isinstance(c, str) and c.strip().endswith(":") for c in labels):
+        return None  # «Xã: … Kỳ báo cáo: …» on one row: a form's heading, not a table's header
+    return "wide", (commune_col, period_col, *_name_column(headers, commune_col))
+
+
+def _name_column(headers: Sequence[str], commune_col: int) -> tuple[int, ...]:
+    """A second column naming the commune (a code column and a name column): its position."""
+    codes, names = {"maxa", "communecode", "madonvi"}, {"tenxa", "communename", "tendonvi", "xa", "xathitran"}
+    if headers[commune_col] in codes:
+        other = _find(headers, names, skip=commune_col)
+    elif headers[commune_col] in names:
+        other = _find(headers, codes, skip=commune_col)
+    else:
+        other = None
+    return () if other is None else (other,)
+
+
+def recognise(table: Sheet | ColumnTable) -> Layout | None:
+    """The layout of a table, from its content (None: no return in it). A long or wide
+    table's header is its first row holding anything, or a row among the next few under a
+    title (and Excel's ``sep=`` hint); anything else may be a form."""
+    first = table.first_filled_row()
+    if first is None:
+        return None
+    end = min(_rows_of(table), first + HEADER_SEARCH_ROWS)
+    for r in range(first, end):
+        cells = table.row_cells(r)
+        if not any(not is_empty(c) for c in cells) or (r == first and _is_sep_hint(cells)):
+            continue
+        found = _table_header(cells)
+        if found is not None:
+            kind, columns = found
+            if kind == "long":
+                return Layout("long", r, columns)
+            return Layout("wide", r, columns)
     return Layout("form")
 
 
 def parse(table: Sheet | ColumnTable, catalog: Catalog, builder: FrameBuilder, sha256: str | None = None) -> int:
-    """Add every return a table holds to ``builder``; how many were found."""
+    """Add every return a table holds to ``builder``; how many were found.
+
+    Hidden rows and columns are not part of the table (what the person sees is what counts):
+    a sheet's hidden cells are left out before its layout is looked for, and a number in one
+    of them is noted on the sheet's returns (a ``hidden-cell`` warning)."""
+    hidden_numbers: list[str] = []
+    if isinstance(table, Sheet) and table.facts is not None and (table.facts.hidden_rows or table.facts.hidden_cols):
+        table, hidden_numbers = _visible(table)
     layout = recognise(table)
     if layout is None:
         return 0
@@ -125,7 +183,33 @@ def parse(table: Sheet | ColumnTable, catalog: Catalog, builder: FrameBuilder, s
             _parse_wide(columns, header, layout.columns, catalog, builder)
     for ret in builder.returns[before:]:
         ret.file_sha256 = sha256
+        if hidden_numbers:
+            ret.findings.append(
+                ("hidden-cell", None, {"count": len(hidden_numbers), "cells": hidden_numbers[:3]})
+            )
     return builder.n_returns - before
+
+
+def _visible(sheet: Sheet) -> tuple[Sheet, list[str]]:
+    """The sheet as a person sees it (hidden rows and columns emptied), and the cells of the
+    hidden ones that hold a number."""
+    facts = sheet.facts
+    assert facts is not None
+    rows: list[list[Cell]] = []
+    numbers: list[str] = []
+    for r, row in enumerate(sheet.rows):
+        if facts.row_hidden(r):
+            numbers.extend(sheet.ref(r, c) for c, cell in enumerate(row) if _holds_number(cell))
+            rows.append([])
+            continue
+        kept = list(row)
+        for c, cell in enumerate(row):
+            if cell is not None and facts.col_hidden(c):
+                if _holds_number(cell):
+                    numbers.append(sheet.ref(r, c))
+                kept[c] = None
+        rows.append(kept)
+    return Sheet(sheet.file, sheet.name, rows, sheet.line_numbers, None), numbers
 
 
 def long_columns(headers: Sequence[str]) -> tuple[int, int, int, int] | None:
@@ -150,8 +234,17 @@ def _find(headers: Sequence[str], names: set[str], skip: int | None = None) -> i
 # ------------------------------------------------------------------ form
 
 
-def _find_form_header(rows: list[list[Cell]]) -> tuple[int, int | None, int | None, int] | None:
-    """(row, code column, label column, value column) of a form's header row."""
+@dataclass(frozen=True)
+class _FormHeader:
+    row: int
+    code_col: int | None
+    label_col: int | None
+    value_col: int
+    note_col: int | None
+
+
+def _find_form_header(rows: list[list[Cell]]) -> _FormHeader | None:
+    """A form's header row: its code, label, value and note columns."""
     for r, row in enumerate(rows[:FORM_SCAN_ROWS]):
         headers = ["" if c is None else fold_header(text_of(c)) for c in row]  # most are None
         value_col = _find(headers, VALUE_HEADERS)
@@ -160,8 +253,69 @@ def _find_form_header(rows: list[list[Cell]]) -> tuple[int, int | None, int | No
         code_col = _find(headers, CODE_HEADERS)
         label_col = _find(headers, LABEL_HEADERS)
         if code_col is not None or label_col is not None:
-            return r, code_col, label_col, value_col
+            return _FormHeader(r, code_col, label_col, value_col, _find(headers, NOTE_HEADERS))
     return None
+
+
+_NUMBERING = re.compile(r"\(?[A-Za-z0-9]{1,3}\)?\.?")
+_THIS_MONTH = {
+    "trong thang", "thuc hien trong thang", "thang nay", "ky nay", "trong ky", "phat sinh trong thang",
+    "so lieu trong thang", "thuc hien thang", "ket qua trong thang", "thuc hien trong ky",
+}
+_MONTH_COLUMN = re.compile(r"(?:t|thang)\s*(\d{1,2})(?:\s*[/-]\s*\d{4})?")
+
+
+def _under_header(sheet: Sheet, header: _FormHeader, period_text: Cell) -> tuple[int, int | None, tuple[str, str | None, dict[str, Any]] | None]:
+    """(the first data row, the value column, a finding) once what stands under the header
+    row is read: a row numbering the columns (``A B C 1 2`` or ``(1) (2) …``) is passed over;
+    a row of sub-headers under a merged value header (``Lũy kế đến tháng trước`` |
+    ``Trong tháng``, or ``T1 … T12``) says which column holds the month's values — the one
+    marked for this month, or the one of the return's month — and when none (or several)
+    does, the return has no value column: an ``ambiguous-column`` finding names them."""
+    rows = sheet.rows
+    h = header.row
+    if h + 1 >= len(rows):
+        return h + 1, header.value_col, None
+    below = rows[h + 1]
+    filled = [c for c in below if not is_empty(c)]
+    if len(filled) >= 2 and all(_NUMBERING.fullmatch(text_of(c)) for c in filled):
+        return h + 2, header.value_col, None  # a row numbering the columns
+    head = rows[h]
+
+    def cell(row: list[Cell], c: int | None) -> Cell:
+        return row[c] if c is not None and c < len(row) else None
+
+    first = cell(below, header.value_col)
+    if not isinstance(first, str) or is_empty(first) or _holds_number(first):
+        return h + 1, header.value_col, None
+    if not is_empty(cell(below, header.code_col)) or not is_empty(cell(below, header.label_col)):
+        return h + 1, header.value_col, None  # a data row
+    candidates: list[tuple[int, str]] = []
+    c = header.value_col
+    while c < len(below):
+        sub = below[c]
+        above = cell(head, c)
+        if not isinstance(sub, str) or is_empty(sub) or c == header.note_col:
+            break
+        if c != header.value_col and not is_empty(above) and above != cell(head, header.value_col):
+            break  # another column's header
+        candidates.append((c, sub.strip()))
+        c += 1
+    if len(candidates) == 1:
+        return h + 2, header.value_col, None
+    period = parse_period(period_text) if period_text is not None else None
+    marked = [c for c, text in candidates if fold(text) in _THIS_MONTH]
+    by_month = [c for c, text in candidates if (m := _MONTH_COLUMN.fullmatch(fold(text))) and period is not None and int(m.group(1)) == period.month]
+    chosen = marked if len(marked) == 1 else by_month if len(by_month) == 1 else []
+    if chosen:
+        return h + 2, chosen[0], None
+    names = [f"{cell_ref(0, c)[:-1]} «{text}»" for c, text in candidates]
+    header_text = text_of(cell(head, header.value_col))
+    finding = ("ambiguous-column", sheet.ref(h, header.value_col), {"header": header_text, "columns": names})
+    return h + 2, None, finding
+
+
+_GROUP_HEADING = re.compile(r"\s*[IVXLC]+\s*[.)]\s*\S")
 
 
 def _metadata(sheet: Sheet, until: int) -> dict[str, tuple[Cell, str]]:
@@ -203,23 +357,30 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
 
     A batch holds thousands of forms, so a row costs a few look-ups: a row naming an
     indicator (by code, else by label) gives its value; any other row (blank, a heading, a
-    note, a total) is passed over unless its value cell holds something (then the
-    unknown-indicator check decides: a number there is data no indicator would take)."""
+    note, a total, a group heading carrying its subtotal) is passed over unless its value
+    cell holds a number (then the unknown-indicator check decides: data no indicator would
+    take). A row whose code and label name two different indicators is a finding, and so is
+    a number typed in the note column beside an empty value cell."""
     header = _find_form_header(sheet.rows)
     if header is None:
         return
-    h, code_col, label_col, value_col = header
-    meta = _metadata(sheet, h)
+    meta = _metadata(sheet, header.row)
     ret = Return(file=sheet.file, sheet=sheet.name, layout="form")
     if "commune" in meta:
         ret.commune_text, ret.commune_cell = meta["commune"]
     if "period" in meta:
         ret.period_text, ret.period_cell = meta["period"]
     r_no = builder.add_return(ret)
+    start, value_col, finding = _under_header(sheet, header, ret.period_text)
+    if finding is not None:
+        ret.findings.append(finding)
+    if value_col is None:
+        return
+    code_col, label_col, note_col = header.code_col, header.label_col, header.note_col
     position = catalog.position
     rows = sheet.rows
     lines = sheet.line_numbers
-    for r in range(h + 1, len(rows)):
+    for r in range(start, len(rows)):
         row = rows[r]
         width = len(row)
         code_raw = row[code_col] if code_col is not None and code_col < width else None
@@ -235,16 +396,36 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
         if indicator is None:
             if is_empty(value_raw) or _is_total_row(row, label_col) or not _holds_number(value_raw):
                 continue  # headings, notes, signature lines, total rows, blank rows
+            if _is_group_heading(row, label_col, catalog):
+                continue  # a group heading carrying its subtotal: the rows under it are the data
             builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)
             continue
+        if code_col is not None and label_col is not None and not is_empty(code_raw) and not is_empty(label_raw):
+            by_label = catalog.indicator(text_of(label_raw))
+            if by_label is not None and by_label != indicator:
+                ret.findings.append((
+                    "conflicting-identity",
+                    sheet.ref(r, code_col),
+                    {"variant": "indicator", "given": text_of(code_raw), "label": text_of(label_raw),
+                     "given_label": catalog.indicator_by_code[indicator].label, "label_code": by_label},
+                ))
+        if note_col is not None and is_empty(value_raw) and note_col < width and _holds_number(row[note_col]):
+            ret.findings.append(("number-in-note", sheet.ref(r, note_col), {"text": text_of(row[note_col]), "indicator": indicator}))
         builder.add_value(r_no, position[indicator], value_raw, value_col, line)
 
 
+def _is_group_heading(row: list[Cell], label_col: int | None, catalog: Catalog) -> bool:
+    """A row headed like a group of the form (``I. Sinh hoạt, tuyên truyền``, or a group of
+    the catalog)."""
+    texts = [c for c in row if isinstance(c, str) and c.strip()]
+    if not texts:
+        return False
+    first = texts[0]
+    groups = {fold(i.group) for i in catalog.indicators if i.group}
+    return bool(_GROUP_HEADING.match(first)) or fold(re.sub(r"^\s*[IVXLC]+\s*[.)]\s*", "", first)) in groups
+
+
 # ------------------------------------------------------------------ tables, by columns
-
-
-def _codes_of(column: Column, rows: np.ndarray) -> np.ndarray:
-    return column.codes[rows]
 
 
 def _spelling_keys(column: Column, fold_totals: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -349,10 +530,12 @@ def _parse_wide(
     table: ColumnTable, header: int, columns: tuple[int, ...], catalog: Catalog, builder: FrameBuilder
 ) -> None:
     """One return per row; one value per indicator column (a column that names no indicator
-    holding something is the unknown-indicator check's)."""
+    holding something is the unknown-indicator check's). A name column beside a code column
+    (``Mã xã`` and ``Tên xã``) is kept as the return's second commune cell."""
     import numpy as np
 
-    commune_col, period_col = columns
+    commune_col, period_col = columns[:2]
+    name_col = columns[2] if len(columns) > 2 else None
     headers = table.row_cells(header)
     folded = [fold_header(text_of(c)) for c in headers]
     rows = np.arange(header + 1, len(table.lines))
@@ -362,11 +545,18 @@ def _parse_wide(
     if not len(rows):
         return
     returns = _returns_of(table, rows, commune_col, period_col, layout="wide", first_rows=rows)
+    if name_col is not None:
+        names = table.columns[name_col]
+        letter = cell_ref(0, name_col)[:-1]
+        for found, at in zip(returns, rows.tolist(), strict=True):
+            spelling = int(names.codes[at])
+            if spelling >= 0:
+                found.commune_alt = (names.spellings[spelling], f"{letter}{int(table.lines[at])}")
     position = catalog.position
     n = len(rows)
     parts: list[tuple[int, int, np.ndarray, str]] = []  # (column, indicator, raw codes, header)
     for c, head in enumerate(headers):
-        if c in (commune_col, period_col) or folded[c] in IGNORED_COLUMNS:
+        if c in (commune_col, period_col, name_col) or folded[c] in IGNORED_COLUMNS:
             continue
         name = "" if is_empty(head) else text_of(head)
         code = catalog.indicator(name) if name else None

@@ -87,12 +87,19 @@ def _to_2(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE problems ADD COLUMN params TEXT NOT NULL DEFAULT '{}'")
 
 
+def _to_3(conn: sqlite3.Connection) -> None:
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(indicators)")}
+    if "max_value" not in columns:
+        conn.execute("ALTER TABLE indicators ADD COLUMN max_value REAL")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         2,
         "indicators.group_name where missing; index facts_commune dropped; problems.params added",
         _to_2,
     ),
+    Migration(3, "indicators.max_value added (a catalog's per-indicator maximum; empty: none)", _to_3),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else FIRST_VERSION

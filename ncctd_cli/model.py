@@ -42,6 +42,10 @@ class Return:
     commune_cell: str | None = None
     period_text: Any = None  # a cell value: text, or a date
     period_cell: str | None = None
+    # a second cell naming the commune (a name column beside a code column): (text, cell)
+    commune_alt: tuple[Any, str] | None = None
+    # what the layout parser found wrong or worth saying: (problem code, cell, parameters)
+    findings: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
     commune: str | None = None
     period: Period | None = None
     values: dict[str, Value] = field(default_factory=dict)

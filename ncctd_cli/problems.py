@@ -393,6 +393,48 @@ register(ProblemType(
     about="The same indicator twice in one return, with two values.",
 ))
 
+register(ProblemType(
+    "ambiguous-column", "error",
+    "Cột «{header}» chia thành nhiều cột con ({columns:list}): không biết cột nào là số của tháng "
+    "báo cáo. Hãy để một cột «Trong tháng» (hoặc cột của đúng tháng đó) rồi gửi lại.",
+    "Column '{header}' is split into sub-columns ({columns:list}): which one holds the month's "
+    "figures is not said. Keep one 'Trong tháng' column (or the month's own) and resend.",
+    ("header", "columns"),
+    about="A value header over several sub-columns, none of them marked as the month's.",
+))
+register(ProblemType(
+    "conflicting-identity", "error",
+    "Mã xã «{given}» là {given_name} nhưng tên ghi «{name}» ({name_name}): không biết báo cáo của xã nào.",
+    "Commune code '{given}' is {given_name} but the name says '{name}' ({name_name}): which commune "
+    "sent this return?",
+    ("variant", "given", "given_name", "name", "name_name", "label", "given_label", "label_code"),
+    variants={"indicator": (
+        "Mã chỉ tiêu «{given}» là «{given_label}» nhưng tên chỉ tiêu ghi «{label}» (mã {label_code}): "
+        "không biết số này của chỉ tiêu nào.",
+        "Indicator code '{given}' is '{given_label}' but the label says '{label}' (code {label_code}): "
+        "which indicator is this figure for?",
+    )},
+    about="A code and a name on one line name two different indicators, or two different communes.",
+))
+register(ProblemType(
+    "hidden-cell", "warning",
+    "{count} ô trong hàng, cột bị ẩn có số (như {cells:list}): số trong ô ẩn không được tính. Nếu "
+    "cần báo cáo số đó, hãy bỏ ẩn hàng, cột rồi gửi lại.",
+    "{count} cell(s) in hidden rows or columns hold numbers (such as {cells:list}): hidden cells are "
+    "not counted. If such a figure belongs to the return, unhide it and resend.",
+    ("count", "cells"),
+    about="Numbers in hidden rows or columns: what the person sees is what is read.",
+))
+register(ProblemType(
+    "number-in-note", "warning",
+    "Ô ghi chú {cell} có số «{text}» nhưng ô số lượng của {indicator} để trống: số này có phải số "
+    "liệu báo cáo?",
+    "Note cell {cell} holds the number '{text}' while the value cell of {indicator} is empty: "
+    "is that the figure?",
+    ("text",),
+    about="A number typed in the note column beside an empty value cell.",
+))
+
 # -- identity
 
 register(ProblemType(
@@ -459,6 +501,70 @@ register(ProblemType(
     "{label} phải là số nguyên ({unit}), không phải {value:g9}.",
     "{label} must be a whole number ({unit}), not {value:g9}.",
     ("label", "unit", "value"), about="A fraction for an indicator counted in whole units.",
+))
+register(ProblemType(
+    "error-cell", "error",
+    "Ô {cell} hiện lỗi «{text}» của bảng tính (công thức tính ra lỗi): không có số để lấy. Hãy sửa "
+    "công thức hoặc ghi số rồi gửi lại.",
+    "Cell {cell} shows the spreadsheet error '{text}' (a formula that failed): there is no figure "
+    "to take. Fix the formula or type the figure, and resend.",
+    ("text",),
+    about="A cell showing #DIV/0!, #REF!, #N/A, #VALUE!, #NAME?... where a value, commune or month is read.",
+))
+register(ProblemType(
+    "formula-no-value", "error",
+    "Ô {cell} chứa công thức «{formula}» chưa được tính (tệp do chương trình tạo ra, chưa mở bằng "
+    "Excel/LibreOffice): hãy mở tệp, lưu lại rồi gửi lại.",
+    "Cell {cell} holds the formula '{formula}' with no computed value (a file written by a program, "
+    "never opened in Excel/LibreOffice): open the file, save it and resend.",
+    ("formula",),
+    about="A formula with no saved result: the number a person would see is not in the file.",
+))
+register(ProblemType(
+    "mixed-number-style", "error",
+    "Tệp ghi số theo hai kiểu: «{comma}» (dấu phẩy thập phân) và «{dot}» (dấu chấm thập phân): không "
+    "biết đọc «{text}» thế nào. Hãy ghi số theo một kiểu rồi gửi lại.",
+    "The file writes numbers two ways: '{comma}' (decimal comma) and '{dot}' (decimal point): "
+    "'{text}' cannot be read either way for sure. Write all numbers one way and resend.",
+    ("text", "comma", "dot"),
+    about="A text number that reads differently in each of the two number styles a file mixes.",
+))
+register(ProblemType(
+    "number-style", "warning",
+    "Tệp ghi số kiểu tiếng Anh (dấu chấm thập phân, như «{evidence}»): «{text}» được đọc là {value:g3}.",
+    "The file writes numbers the English way (decimal point, as in '{evidence}'): '{text}' is read "
+    "as {value:g3}.",
+    ("text", "value", "evidence"),
+    about="A text number read the English way because the file's other numbers show that style.",
+))
+register(ProblemType(
+    "over-maximum", "error",
+    "{label} = {value:g3} vượt mức tối đa {max:g3} ({unit}) của danh mục: hãy kiểm tra lại.",
+    "{label} = {value:g3} is above the catalog's maximum of {max:g3} ({unit}): please check.",
+    ("label", "value", "max", "unit"),
+    about="A value above the indicator's maximum (column max of indicators.csv).",
+))
+register(ProblemType(
+    "mostly-empty", "warning",
+    "{empty}/{total} chỉ tiêu để trống: có thể báo cáo chưa điền xong.",
+    "{empty} of {total} indicators are empty: the return may not be finished.",
+    ("empty", "total"),
+    about="A return listing its indicators with most of their value cells empty.",
+))
+register(ProblemType(
+    "duplicate-in-batch", "error",
+    "Xã này, tháng này có hai báo cáo khác số liệu trong cùng đợt nhận: {other} và bản này. Không "
+    "biết bản nào đúng: hãy bỏ bản sai rồi nhận lại.",
+    "This commune and month come twice with different figures in one batch: {other} and this one. "
+    "Which is right? Remove the wrong one and ingest again.",
+    ("other", "variant"),
+    variants={"earlier": (
+        "Xã này, tháng này đã có một báo cáo khác số liệu trong cùng đợt nhận ({other}, đã lưu): bản "
+        "này không được lưu. Nếu bản này mới đúng, hãy nhận lại nó với --replace.",
+        "This commune and month came earlier in this batch with other figures ({other}, stored): "
+        "this one is not stored. If this one is right, ingest it again with --replace.",
+    )},
+    about="One commune and month twice in one batch with different figures (both named).",
 ))
 register(ProblemType(
     "no-values", "error",

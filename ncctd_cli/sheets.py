@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cellfacts import SheetFacts, workbook_facts
 from .guards import (
     Limits,
     Refusal,
@@ -87,6 +88,7 @@ class Sheet:
     name: str | None
     rows: list[list[Cell]]
     line_numbers: Sequence[int] | None = None  # CSV: the physical line each row starts on
+    facts: SheetFacts | None = None  # hidden rows and columns (error and formula cells are marked)
 
     def ref(self, row: int, col: int) -> str:
         """The A1 reference of a cell (for a CSV, the row is its line number)."""
@@ -359,6 +361,7 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
                         return source.refuse(refusal.code, **refusal.params)
                 rows = sheet.to_python(skip_empty_area=False)
                 source.tables.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
+        _add_facts(source, data)
     except PasswordError:
         return source.refuse("password-protected")
     except (KeyboardInterrupt, SystemExit, GeneratorExit):
@@ -366,6 +369,28 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
     except BaseException as exc:  # calamine raises many kinds for broken files, a Rust panic too
         return source.refuse("corrupt-file", variant="reader", kind=source.kind, error=type(exc).__name__)
     return source
+
+
+def _add_facts(source: SourceFile, data: bytes) -> None:
+    """What calamine leaves out (:mod:`ncctd_cli.cellfacts`): error cells and formulas with no
+    computed value marked in the rows, hidden rows and columns noted on each sheet."""
+    found = workbook_facts(data, source.kind)
+    if not found:
+        return
+    by_name = {nfc(name): facts for name, facts in found.items()}
+    for table in source.sheets:
+        facts = by_name.get(table.name or "")
+        if not facts:
+            continue
+        table.facts = facts
+        rows = table.rows
+        for (r, c), mark in facts.marks.items():
+            while len(rows) <= r:
+                rows.append([])
+            row = rows[r]
+            if len(row) <= c:
+                row.extend([None] * (c + 1 - len(row)))
+            row[c] = mark
 
 
 @contextlib.contextmanager

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS indicators (
   position INTEGER NOT NULL, code TEXT PRIMARY KEY, label TEXT NOT NULL, unit TEXT NOT NULL,
   type TEXT NOT NULL, over_time TEXT NOT NULL, aliases TEXT NOT NULL DEFAULT '',
-  group_name TEXT NOT NULL DEFAULT '');
+  group_name TEXT NOT NULL DEFAULT '', max_value REAL);
 CREATE TABLE IF NOT EXISTS communes (
   position INTEGER NOT NULL, code TEXT PRIMARY KEY, name TEXT NOT NULL,
   aliases TEXT NOT NULL DEFAULT '');
@@ -451,9 +451,9 @@ class Store:
             c.execute(f"DELETE FROM {table}")
         c.executemany(
             "INSERT INTO indicators (position, code, label, unit, type, over_time, aliases, "
-            "group_name) VALUES (?,?,?,?,?,?,?,?)",
+            "group_name, max_value) VALUES (?,?,?,?,?,?,?,?,?)",
             [
-                (n, i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases), i.group)
+                (n, i.code, i.label, i.unit, i.type, i.over_time, "|".join(i.aliases), i.group, i.max)
                 for n, i in enumerate(catalog.indicators)
             ],
         )
@@ -478,10 +478,10 @@ class Store:
             c = self.conn
             indicators = [
                 Indicator(
-                    code, label, unit, typ, over, tuple(a for a in aliases.split("|") if a), grp
+                    code, label, unit, typ, over, tuple(a for a in aliases.split("|") if a), grp, high
                 )
-                for code, label, unit, typ, over, aliases, grp in c.execute(
-                    "SELECT code, label, unit, type, over_time, aliases, group_name "
+                for code, label, unit, typ, over, aliases, grp, high in c.execute(
+                    "SELECT code, label, unit, type, over_time, aliases, group_name, max_value "
                     "FROM indicators ORDER BY position"
                 )
             ]

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
-from .vietnamese import Period, fold, nfc, strip_commune_prefix
+from .vietnamese import Period, commune_spellings, fold, nfc, strip_commune_prefix
 
 SHARE_EPS = 1e-6
 NSO_CHANGE_MONTH = Period(2025, 7)  # new local governments began on 1 July 2025
@@ -332,9 +332,17 @@ class Timeline:
         if not raw:
             return [], []
         folded = fold(raw)
-        return list(self.spellings.get(folded, ())), list(
-            self.spellings.get(strip_commune_prefix(folded), ())
-        )
+        exact = list(self.spellings.get(folded, ()))
+        stripped = list(self.spellings.get(strip_commune_prefix(folded), ()))
+        if not exact and not stripped:
+            for other in commune_spellings(raw):  # «04462 - Xã Nậm Có», «UBND xã …», «…, huyện …»
+                folded = fold(self._pad(other))
+                exact = list(self.spellings.get(folded, ())) or list(
+                    self.spellings.get(strip_commune_prefix(folded), ())
+                )
+                if exact:
+                    break
+        return exact, stripped
 
     def resolve(self, text: object, period: Period) -> Commune | NotActive | None:
         """The unit valid in ``period`` that ``text`` names; :class:`NotActive` when the text

@@ -51,6 +51,27 @@ def strip_commune_prefix(folded: str) -> str:
     return folded
 
 
+_CODE_FIRST = re.compile(r"\s*(\d{4,6})\s*[-–—:]\s*\S.*")
+_OFFICE_PREFIX = re.compile(r"(?:ubnd|uy ban nhan dan)\s+", re.IGNORECASE)
+_PLACE_SUFFIX = re.compile(r"\s+(?:huyen|tinh|thanh pho|thi xa|quan)\s.*$")  # (on folded text)
+
+
+def commune_spellings(text: str) -> list[str]:
+    """Other ways to read how clerks write their commune, to try when the text as written
+    names none: ``04462 - Xã Nậm Có`` (its code), ``UBND xã Nậm Có`` (the people's committee
+    of the commune), ``Xã Nậm Có, huyện Mù Cang Chải`` (without the district)."""
+    found: list[str] = []
+    match = _CODE_FIRST.fullmatch(text)
+    if match:
+        found.append(match.group(1))
+    folded = fold(text)
+    bare = _OFFICE_PREFIX.sub("", folded, count=1) if _OFFICE_PREFIX.match(folded) else folded
+    bare = _PLACE_SUFFIX.sub("", bare)
+    if bare and bare != folded:
+        found.append(bare)
+    return found
+
+
 # ---------------------------------------------------------------- numbers
 
 
@@ -103,6 +124,8 @@ def _number_text(text: str, decimal_point: bool) -> float | None:
     body = raw
     if body[0] in _MINUS and len(body) > 1 and (body[1].isdigit() or body[1] == " "):
         sign, body = -1.0, body[1:].strip()
+    elif body[0] == "+" and len(body) > 1 and body[1:].strip()[:1].isdigit():
+        body = body[1:].strip()  # "+44": a number typed with its sign, as some clerks do
     elif body[0] in FORMULA_LEADS or body.startswith("'="):
         raise NumberTextError("formula-text", raw)
     if _SPACE_GROUPED.fullmatch(body):
@@ -123,6 +146,42 @@ def _number_text(text: str, decimal_point: bool) -> float | None:
     if _DOT_DECIMAL.fullmatch(body):
         return sign * float(body)
     raise NumberTextError("invalid-number", raw)
+
+
+# What a text number shows of the number style it is written in (number_style_of)
+COMMA_DECIMAL = 1  # 12,5  1,2345  1.234,5: the comma is a decimal mark (Vietnamese)
+COMMA_GROUPS = 2  # 1,234,567  1,234.5: the comma groups thousands (English)
+EITHER = 4  # 2,110  1.700: one group of three digits, read differently in the two styles
+DOT_DECIMAL = 8  # 12.5  0.25: a point before other than three digits (read so in both styles)
+DOT_GROUPS = 16  # 1.234.567  1.234,5: the point groups thousands (Vietnamese)
+COMMA_EITHER = 32  # 2,110 (EITHER, with a comma)
+_PATTERNS = (
+    (COMMA_DECIMAL, re.compile(r"\d+,\d{1,2}|\d+,\d{4,}|[1-9]\d{0,2}(?:\.\d{3})+,\d+")),
+    (COMMA_GROUPS, re.compile(r"[1-9]\d{0,2}(?:,\d{3}){2,}(?:\.\d+)?|[1-9]\d{0,2}(?:,\d{3})+\.\d+")),
+    (EITHER | COMMA_EITHER, re.compile(r"[1-9]\d{0,2},\d{3}")),
+    (EITHER, re.compile(r"[1-9]\d{0,2}\.\d{3}")),
+    (DOT_DECIMAL, re.compile(r"\d+\.\d{1,2}|\d+\.\d{4,}")),
+    (DOT_GROUPS, re.compile(r"[1-9]\d{0,2}(?:\.\d{3}){2,}(?:,\d+)?|[1-9]\d{0,2}(?:\.\d{3})+,\d+")),
+)
+
+
+def number_style_of(text: str) -> int:
+    """What a text number shows of how it is written (the bits above; 0: nothing)."""
+    body = _SPACES.sub("", nfc(text).strip()).lstrip("+-−–")
+    return sum(bit for bit, pattern in _PATTERNS if pattern.fullmatch(body))
+
+
+def file_number_style(shown: int) -> str:
+    """How a file writes text numbers, from what its texts show together (their bits OR-ed):
+    ``vi`` (the default), ``en`` when its commas can only group thousands (``1,234,567``, or
+    a ``2,110`` beside decimal points such as ``12.5``: the point is its decimal mark), or
+    ``mixed`` when it writes both ways (``12,5`` and ``1,234,567``; or two decimal marks,
+    ``0,9`` beside ``0.1``): then a text that reads differently in the two cannot be read."""
+    vietnamese = bool(shown & (COMMA_DECIMAL | DOT_GROUPS))
+    english = bool(shown & COMMA_GROUPS) or bool(shown & DOT_DECIMAL and shown & COMMA_EITHER)
+    if vietnamese and (english or shown & (COMMA_DECIMAL | DOT_DECIMAL) == COMMA_DECIMAL | DOT_DECIMAL):
+        return "mixed"
+    return "en" if english else "vi"
 
 
 def format_number(value: float | None, decimals: int = 0) -> str:

@@ -111,9 +111,12 @@ def test_csv_decimal_point_option(tmp_path: Path) -> None:
     path.write_text("commune,period,cement_tonnes,trees_planted\n04462,2024-01,\"1,700.5\",\"2,110\"\n", encoding="utf-8")
     (ret,) = read_file(path, decimal_point=True)
     assert ret.reported == {"cement_tonnes": 1700.5, "trees_planted": 2110}
-    (ret,) = read_file(path)  # the Vietnamese reading: "2,110" is two point one one
-    assert ret.status == "rejected"
-    assert [p.code for p in ret.problems] == ["invalid-number", "fraction-for-integer"]
+    # issue 12: without the option the file's own numbers decide ("1,700.5" can only be
+    # English), so "2,110" is two thousand one hundred and ten, and the clerk is told so
+    (ret,) = read_file(path)
+    assert ret.status == "valid"
+    assert ret.reported == {"cement_tonnes": 1700.5, "trees_planted": 2110}
+    assert [p.code for p in ret.problems] == ["number-style"]
 
 
 def test_csv_line_numbers_in_cells(tmp_path: Path) -> None:

@@ -16,8 +16,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from ..cellfacts import CellError, NoValue
 from ..problems import Problem, Severity
-from ..vietnamese import NumberTextError, Period, parse_number_text, parse_period
+from ..vietnamese import (
+    NumberTextError,
+    Period,
+    file_number_style,
+    number_style_of,
+    parse_number_text,
+    parse_period,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,10 +34,13 @@ if TYPE_CHECKING:
     from ..frame import Frame
     from ..history import History, Known
 
-STRUCTURE, COMMUNE, PERIOD, VALUES, COMPLETE, RULES, HISTORY, STORE = 10, 20, 30, 40, 50, 60, 70, 80
+STRUCTURE, COMMUNE, PERIOD, VALUES, COMPLETE, DUPLICATES, RULES, HISTORY, STORE = 10, 20, 30, 40, 50, 55, 60, 70, 80
 
 # How a raw cell reads as a number (Checking.reads)
-EMPTY, NUMBER, NOT_NUMBER, FORMULA_TEXT, OTHER_TYPE, NOT_FINITE = 0, 1, 2, 3, 4, 5
+EMPTY, NUMBER, NOT_NUMBER, FORMULA_TEXT, OTHER_TYPE, NOT_FINITE, ERROR_CELL, NO_VALUE = 0, 1, 2, 3, 4, 5, 6, 7
+
+# How a file writes text numbers (Checking.styles)
+VIETNAMESE, ENGLISH, MIXED = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -75,8 +86,11 @@ class Checking:
     options: CheckOptions
     history: History | None = None
     accept: Callable[[Checking, np.ndarray], np.ndarray] | None = None
+    # what the batch's earlier chunks held: (commune, month) → (content hash, where it came from)
+    seen: dict[tuple[str, int], tuple[str, str]] | None = None
     found: list[_Found] = field(default_factory=list)
     gate: Any = None  # of each return: the running check looks at it (see Check.clean_before)
+    _digests: dict[int, str] = field(default_factory=dict)
     _error_stage: dict[int, int] = field(default_factory=dict)  # return → earliest error stage
 
     # ---------------------------------------------------------------- reporting
@@ -216,23 +230,27 @@ class Checking:
     def codes(self) -> list[str]:
         return [i.code for i in self.catalog.indicators]
 
-    @cached_property
-    def raw_reads(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    def _read_raws(self, decimal_point: bool) -> tuple[np.ndarray, np.ndarray, list[str]]:
         """Each distinct raw cell read once: (how it reads: EMPTY, NUMBER, NOT_NUMBER...; the
-        number; the text a message quotes)."""
+        number; the text a message quotes). The last entry stands for an empty cell (-1)."""
         import numpy as np
 
         raws = self.frame.raws
-        reads = np.zeros(len(raws) + 1, dtype=np.int8)  # the last entry: an empty cell (-1)
+        reads = np.zeros(len(raws) + 1, dtype=np.int8)
         numbers = np.zeros(len(raws) + 1)
         texts = [""] * (len(raws) + 1)
-        decimal_point = self.options.decimal_point
         for n, raw in enumerate(raws):
             if type(raw) is float:
                 if math.isfinite(raw):
                     reads[n], numbers[n] = NUMBER, raw
                 else:
                     reads[n] = NOT_FINITE
+                continue
+            if isinstance(raw, CellError):
+                reads[n], texts[n] = ERROR_CELL, raw.text
+                continue
+            if isinstance(raw, NoValue):
+                reads[n], texts[n] = NO_VALUE, raw.formula
                 continue
             if isinstance(raw, bool | _dt.date | _dt.time | _dt.timedelta):
                 reads[n], texts[n] = OTHER_TYPE, str(raw)
@@ -254,14 +272,96 @@ class Checking:
         return reads, numbers, texts
 
     @cached_property
+    def raw_reads(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Each distinct raw cell read the Vietnamese way (or with ``--decimal-point``)."""
+        return self._read_raws(self.options.decimal_point)
+
+    @cached_property
+    def english_reads(self) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """Each distinct raw cell read the English way (decimal point, comma groups)."""
+        return self._read_raws(True) if not self.options.decimal_point else self.raw_reads
+
+    @cached_property
+    def text_styles(self) -> np.ndarray:
+        """Of each distinct raw cell: what its text shows of its number style (the bits of
+        :func:`ncctd_cli.vietnamese.number_style_of`); 0 for anything else."""
+        import numpy as np
+
+        styles = np.zeros(len(self.frame.raws) + 1, dtype=np.int8)
+        for n, raw in enumerate(self.frame.raws):
+            if isinstance(raw, str):
+                styles[n] = number_style_of(raw)
+        return styles
+
+    @cached_property
+    def file_numbers(self) -> tuple[np.ndarray, list[str]]:
+        """Of each return, a number for its file; the files."""
+        import numpy as np
+
+        files: dict[str, int] = {}
+        numbers = [files.setdefault(ret.file, len(files)) for ret in self.frame.returns]
+        return np.array(numbers, dtype=np.int64), list(files)
+
+    @cached_property
+    def styles(self) -> np.ndarray:
+        """Of each file (see :attr:`file_numbers`): how it writes text numbers, from the
+        evidence of all its value cells (:func:`ncctd_cli.vietnamese.file_number_style`):
+        VIETNAMESE (the default), ENGLISH or MIXED."""
+        import numpy as np
+
+        file_of_return, files = self.file_numbers
+        frame = self.frame
+        if self.options.decimal_point:
+            return np.full(len(files), ENGLISH, dtype=np.int8)
+        shown = np.where(frame.indicator >= 0, self.text_styles[frame.raw], 0).astype(np.int64)
+        together = np.zeros(len(files), dtype=np.int64)
+        np.bitwise_or.at(together, file_of_return[frame.ret], shown)
+        kinds = {"vi": VIETNAMESE, "en": ENGLISH, "mixed": MIXED}
+        return np.array([kinds[file_number_style(int(s))] for s in together.tolist()], dtype=np.int8)
+
+    @cached_property
+    def english(self) -> np.ndarray:
+        """Of each value: its text is read the English way (its file writes numbers so)."""
+        file_of_return, _ = self.file_numbers
+        frame = self.frame
+        return (self.styles[file_of_return[frame.ret]] == ENGLISH) & (self.text_styles[frame.raw] > 0)
+
+    @cached_property
     def reads(self) -> np.ndarray:
         """Of each value: how its cell reads (EMPTY, NUMBER, NOT_NUMBER, ...)."""
-        return self.raw_reads[0][self.frame.raw]
+        import numpy as np
+
+        raw = self.frame.raw
+        return np.where(self.english, self.english_reads[0][raw], self.raw_reads[0][raw])
 
     @cached_property
     def numbers(self) -> np.ndarray:
         """Of each value: its cell's number (0 where it holds none)."""
-        return self.raw_reads[1][self.frame.raw]
+        import numpy as np
+
+        raw = self.frame.raw
+        return np.where(self.english, self.english_reads[1][raw], self.raw_reads[1][raw])
+
+    def digests(self, rets: list[int]) -> dict[int, str]:
+        """The content hash of each of some returns (its reported values), each once."""
+        import numpy as np
+
+        from ..hashing import content_hashes
+
+        cache = self._digests
+        wanted = [r for r in rets if r not in cache]
+        if wanted:
+            chosen = np.zeros(self.n_returns, dtype=bool)
+            chosen[wanted] = True
+            frame = self.frame
+            values = np.flatnonzero(self.reported & chosen[frame.ret])
+            number = np.full(self.n_returns, -1, dtype=np.int64)
+            number[wanted] = np.arange(len(wanted))
+            found = content_hashes(
+                number[frame.ret[values]], frame.indicator[values], self.values[values], self.codes, len(wanted)
+            )
+            cache.update(zip(wanted, found, strict=True))
+        return {r: cache[r] for r in rets}
 
     @cached_property
     def kept(self) -> np.ndarray:

@@ -20,16 +20,16 @@ def run(batch: Checking) -> None:
     slot = frame.ret * width + frame.indicator
     kept = np.flatnonzero(batch.kept)
     first_of = dict(zip(slot[kept].tolist(), kept.tolist(), strict=True))
-    reads, numbers, texts = batch.raw_reads
+    reads, numbers = batch.reads, batch.numbers
 
     def same(value: int) -> Any:
         raw = int(frame.raw[value])
-        how = int(reads[raw])
+        how = int(reads[value])
         if how in (NUMBER, NOT_FINITE):
-            return float(numbers[raw]) if how == NUMBER else float(frame.raws[raw])
+            return float(numbers[value]) if how == NUMBER else float(frame.raws[raw])
         if how == EMPTY:
             return None
-        return texts[raw] or str(frame.raws[raw]).strip()
+        return str(frame.raws[raw]).strip()
 
     for v in later.tolist():
         first = first_of[int(slot[v])]

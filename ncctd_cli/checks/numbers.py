@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import EMPTY, FORMULA_TEXT, NOT_FINITE, NUMBER, OTHER_TYPE, VALUES, Check, Checking
+from .base import (
+    EMPTY,
+    ERROR_CELL,
+    FORMULA_TEXT,
+    NO_VALUE,
+    NOT_FINITE,
+    NUMBER,
+    OTHER_TYPE,
+    VALUES,
+    Check,
+    Checking,
+)
 
 
 def _short(text: str, limit: int = 40) -> str:
@@ -24,7 +35,11 @@ def run(batch: Checking) -> None:
         code = batch.codes[int(frame.indicator[v])]
         where: dict[str, Any] = {"order": v, "cell": frame.cell(v), "indicator": code}
         r = int(frame.ret[v])
-        if how == FORMULA_TEXT:
+        if how == ERROR_CELL:
+            batch.report(r, VALUES, "error-cell", **where, text=texts[raw])
+        elif how == NO_VALUE:
+            batch.report(r, VALUES, "formula-no-value", **where, formula=texts[raw])
+        elif how == FORMULA_TEXT:
             batch.report(r, VALUES, "formula-text", **where, text=_short(texts[raw]))
         elif how == OTHER_TYPE:
             batch.report(r, VALUES, "invalid-number", **where, text=texts[raw], variant="type")
@@ -34,4 +49,4 @@ def run(batch: Checking) -> None:
             batch.report(r, VALUES, "invalid-number", **where, text=_short(texts[raw]))
 
 
-CHECK = Check("numbers", ("invalid-number", "formula-text"), VALUES, run)
+CHECK = Check("numbers", ("invalid-number", "formula-text", "error-cell", "formula-no-value"), VALUES, run)

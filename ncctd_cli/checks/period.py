@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..cellfacts import CellError, NoValue
 from .base import PERIOD, Check, Checking
 
 
@@ -11,7 +12,11 @@ def run(batch: Checking) -> None:
     for r, ret in enumerate(batch.frame.returns):
         if not batch.gate[r] or periods[r] is not None:
             continue
-        if ret.period_text is None:
+        if isinstance(ret.period_text, CellError | NoValue):
+            code = "error-cell" if isinstance(ret.period_text, CellError) else "formula-no-value"
+            text = str(ret.period_text)
+            batch.report(r, PERIOD, code, cell=ret.period_cell, text=text, formula=text)
+        elif ret.period_text is None:
             batch.report(r, PERIOD, "missing-period", cell=ret.period_cell)
         elif read[r] is None:
             batch.report(r, PERIOD, "invalid-period", cell=ret.period_cell, text=ret.period_label)

@@ -10,14 +10,19 @@ from collections.abc import Iterable
 from .base import Check, Checking
 
 ORDER = (
+    "layout_findings",
     "unknown_indicator",
     "duplicate_indicator",
     "commune",
     "period",
+    "number_style",
     "numbers",
     "negative",
     "fraction",
+    "over_maximum",
     "no_values",
+    "mostly_empty",
+    "duplicate_in_batch",
     "rules",
     "stock_decreased",
     "outlier",
