@@ -105,7 +105,15 @@ def workbook_facts(data: bytes, kind: str) -> dict[str, SheetFacts]:
 
 # ------------------------------------------------------------------ xlsx
 
-_XLSX_HINT = re.compile(rb"""\bhidden\s*=\s*["'](?:1|true)["']|\bt\s*=\s*["']e["']|<(?:\w+:)?f[\s>/]""")
+_XLSX_HINTS = (  # what a sheet part holds when it has a hidden row or column, an error, a formula
+    b'hidden="1"', b"hidden='1'", b'hidden="true"', b"hidden='true'", b't="e"', b"t='e'",
+    b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/",
+)
+
+
+def _hinted(xml: bytes) -> bool:
+    """Whether a sheet part may hold any fact (plain searches: a form's part is read whole)."""
+    return any(hint in xml for hint in _XLSX_HINTS)
 _REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
 
 
@@ -125,6 +133,16 @@ def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:
 def _xlsx(data: bytes) -> dict[str, SheetFacts]:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = _zip_names(archive)
+        # the sheet parts first, each searched for a hint (most forms have none): only then
+        # is the workbook read for which sheet is which
+        hinted = {
+            key: xml
+            for key, name in names.items()
+            if "worksheets/" in key and key.endswith(".xml")
+            and _hinted(xml := archive.read(name))
+        }
+        if not hinted:
+            return {}
         workbook = next((n for n in ("xl/workbook.xml", "workbook.xml") if n in names), None)
         if workbook is None:
             return {}
@@ -138,11 +156,8 @@ def _xlsx(data: bytes) -> dict[str, SheetFacts]:
             if target is None:
                 continue
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-            part = names.get(posixpath.normpath(path).lower())
-            if part is None:
-                continue
-            xml = archive.read(part)
-            if not _XLSX_HINT.search(xml):
+            xml = hinted.get(posixpath.normpath(path).lower())
+            if xml is None:
                 continue
             facts = _XlsxSheet().read(xml)
             if facts:

@@ -20,7 +20,7 @@ one parser per layout, whatever the reader gave.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -257,7 +257,7 @@ def _find_form_header(rows: list[list[Cell]]) -> _FormHeader | None:
     return None
 
 
-_NUMBERING = re.compile(r"\(?[A-Za-z0-9]{1,3}\)?\.?")
+_NUMBERING = re.compile(r"\(?(?:[A-Za-z]|\d{1,2})\)?\.?")  # A B C … 1 2 3, or (1) (2) (3)
 _THIS_MONTH = {
     "trong thang", "thuc hien trong thang", "thang nay", "ky nay", "trong ky", "phat sinh trong thang",
     "so lieu trong thang", "thuc hien thang", "ket qua trong thang", "thuc hien trong ky",
@@ -428,14 +428,20 @@ def _is_group_heading(row: list[Cell], label_col: int | None, catalog: Catalog) 
 # ------------------------------------------------------------------ tables, by columns
 
 
-def _spelling_keys(column: Column, fold_totals: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """Each spelling's key as a return is told apart by it (its text, as it names a commune
-    or a month: ``4456.0`` and ``4456`` are one key), and whether it names a total row.
-    The last entry stands for an empty cell."""
+def _spelling_keys(
+    column: Column, fold_totals: bool = False, names: Callable[[Cell], object] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each spelling's key as a return is told apart by it, and whether it names a total row:
+    what it names (``names``: a commune or a month, so that ``04471`` and ``Chế Cu Nha``, or
+    ``2024-02`` and ``02/2024``, are one key), else its text (``4456.0`` and ``4456`` are
+    one key). The last entry stands for an empty cell."""
     import numpy as np
 
-    texts = [text_of(s) for s in column.spellings]
-    numbered: dict[str, int] = {}
+    texts: list[object] = []
+    for s in column.spellings:
+        named = names(s) if names is not None else None
+        texts.append(("named", named) if named is not None else text_of(s))
+    numbered: dict[object, int] = {}
     keys = np.array([numbered.setdefault(t, len(numbered)) for t in [*texts, ""]], dtype=np.int64)
     totals = np.array(
         [fold_totals and isinstance(s, str) and fold(s) in TOTAL_WORDS for s in column.spellings] + [False],
@@ -478,18 +484,18 @@ def _returns_of(
 def _parse_long(
     table: ColumnTable, header: int, columns: tuple[int, ...], catalog: Catalog, builder: FrameBuilder
 ) -> None:
-    """One return per (commune, period) spelling pair, in the order they first appear; one
-    value per row."""
+    """One return per commune and month, in the order they first appear (rows naming the same
+    commune and month are one return, however each spells them); one value per row."""
     import numpy as np
 
     commune_col, period_col, indicator_col, value_col = columns
     commune = table.columns[commune_col]
     rows = np.arange(header + 1, len(table.lines))
-    commune_key, total = _spelling_keys(commune, fold_totals=True)
+    commune_key, total = _spelling_keys(commune, fold_totals=True, names=catalog.commune)
     rows = rows[~total[commune.codes[rows]]]  # total rows are not data
     if not len(rows):
         return
-    period_key, _ = _spelling_keys(table.columns[period_col])
+    period_key, _ = _spelling_keys(table.columns[period_col], names=parse_period)
     c_key = commune_key[commune.codes[rows]]
     p_key = period_key[table.columns[period_col].codes[rows]]
     pair = c_key * (int(period_key.max()) + 1) + p_key

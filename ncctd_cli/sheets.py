@@ -455,7 +455,9 @@ def decode_text(data: bytes, encoding: str | None = None) -> tuple[str, str]:
 
 
 def sniff_delimiter(text: str) -> str:
-    """The delimiter among ``; , tab`` that splits the first lines most consistently."""
+    """The delimiter among ``; , tab`` that splits the first lines most consistently: the one
+    giving the most lines with the same number (≥ 2) of fields, then the most fields. A
+    title line above the table (one field) does not count."""
     head = text[:65536]
     lines = head.splitlines()[:30]
     if len(head) < len(text) and len(lines) > 1:
@@ -467,10 +469,11 @@ def sniff_delimiter(text: str) -> str:
             counts = [len(r) for r in csv.reader(lines, delimiter=delimiter)]
         except csv.Error:
             continue
-        if not counts or counts[0] < 2:
+        widths = [c for c in counts if c >= 2]
+        if not widths:
             continue
-        consistent = sum(1 for c in counts if c == counts[0])
-        score = (consistent, counts[0])
+        common = max(set(widths), key=lambda w: (widths.count(w), w))
+        score = (widths.count(common), common)
         if score > best_score:
             best, best_score = delimiter, score
     return best
