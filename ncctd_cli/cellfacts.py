@@ -156,10 +156,10 @@ def _xlsx(data: bytes) -> dict[str, SheetFacts]:
             if target is None:
                 continue
             path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-            xml = hinted.get(posixpath.normpath(path).lower())
-            if xml is None:
+            part = hinted.get(posixpath.normpath(path).lower())
+            if part is None:
                 continue
-            facts = _XlsxSheet().read(xml)
+            facts = _XlsxSheet().read(part)
             if facts:
                 found[name] = facts
         return found
