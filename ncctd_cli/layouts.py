@@ -410,7 +410,10 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
                      "given_label": catalog.indicator_by_code[indicator].label, "label_code": by_label},
                 ))
         if note_col is not None and is_empty(value_raw) and note_col < width and _holds_number(row[note_col]):
-            ret.findings.append(("number-in-note", sheet.ref(r, note_col), {"text": text_of(row[note_col]), "indicator": indicator}))
+            ret.findings.append((
+                "number-in-note", sheet.ref(r, note_col),
+                {"text": text_of(row[note_col]), "indicator": indicator, "label": catalog.indicator_by_code[indicator].label},
+            ))
         builder.add_value(r_no, position[indicator], value_raw, value_col, line)
 
 

@@ -387,9 +387,9 @@ register(ProblemType(
 ))
 register(ProblemType(
     "duplicate-indicator", "error",
-    "Chỉ tiêu {indicator} có hai giá trị khác nhau trong cùng một báo cáo (ô {first_cell} và ô {cell}).",
-    "Indicator {indicator} has two different values in one return (cells {first_cell} and {cell}).",
-    ("indicator", "first_cell", "cell"),
+    "Chỉ tiêu «{label}» có hai giá trị khác nhau trong cùng một báo cáo (ô {first_cell} và ô {cell}).",
+    "Indicator '{label}' has two different values in one return (cells {first_cell} and {cell}).",
+    ("label", "first_cell"),
     about="The same indicator twice in one return, with two values.",
 ))
 
@@ -427,11 +427,11 @@ register(ProblemType(
 ))
 register(ProblemType(
     "number-in-note", "warning",
-    "Ô ghi chú {cell} có số «{text}» nhưng ô số lượng của {indicator} để trống: số này có phải số "
+    "Ô ghi chú {cell} có số «{text}» nhưng ô số lượng của «{label}» để trống: số này có phải số "
     "liệu báo cáo?",
-    "Note cell {cell} holds the number '{text}' while the value cell of {indicator} is empty: "
+    "Note cell {cell} holds the number '{text}' while the value cell of '{label}' is empty: "
     "is that the figure?",
-    ("text",),
+    ("text", "label"),
     about="A number typed in the note column beside an empty value cell.",
 ))
 
@@ -472,13 +472,13 @@ register(ProblemType(
 
 register(ProblemType(
     "invalid-number", "error",
-    "«{text}» không phải là số (ô giá trị của {indicator}). " + _NUMBER_HINT_VI,
-    "'{text}' is not a number (the value cell of {indicator}). " + _NUMBER_HINT_EN,
-    ("text", "indicator", "variant"),
+    "«{text}» không phải là số (ô giá trị của «{label}»). " + _NUMBER_HINT_VI,
+    "'{text}' is not a number (the value cell of '{label}'). " + _NUMBER_HINT_EN,
+    ("text", "label", "variant"),
     variants={
         "type": (
-            "Ô giá trị của {indicator} không phải là số («{text}»).",
-            "The value cell of {indicator} is not a number ('{text}').",
+            "Ô giá trị của «{label}» không phải là số («{text}»).",
+            "The value cell of '{label}' is not a number ('{text}').",
         ),
         "infinite": ("Giá trị không hữu hạn.", "The value is not finite."),
     },
@@ -486,9 +486,9 @@ register(ProblemType(
 ))
 register(ProblemType(
     "formula-text", "error",
-    "Ô giá trị của {indicator} chứa văn bản dạng công thức «{text}»: không nhận làm số liệu.",
-    "The value cell of {indicator} holds formula-like text '{text}': not taken as a figure.",
-    ("text", "indicator"), about="Text starting like a formula (=, +, @) in a value cell.",
+    "Ô giá trị của «{label}» chứa văn bản dạng công thức «{text}»: không nhận làm số liệu.",
+    "The value cell of '{label}' holds formula-like text '{text}': not taken as a figure.",
+    ("text", "label"), about="Text starting like a formula (=, +, @) in a value cell.",
 ))
 register(ProblemType(
     "negative-value", "error",
@@ -504,20 +504,20 @@ register(ProblemType(
 ))
 register(ProblemType(
     "error-cell", "error",
-    "Ô {cell} hiện lỗi «{text}» của bảng tính (công thức tính ra lỗi): không có số để lấy. Hãy sửa "
-    "công thức hoặc ghi số rồi gửi lại.",
-    "Cell {cell} shows the spreadsheet error '{text}' (a formula that failed): there is no figure "
-    "to take. Fix the formula or type the figure, and resend.",
-    ("text",),
+    "Ô {cell}[[ («{label}»)]] hiện lỗi «{text}» của bảng tính (công thức tính ra lỗi): không có số để "
+    "lấy. Hãy sửa công thức hoặc ghi số rồi gửi lại.",
+    "Cell {cell}[[ ('{label}')]] shows the spreadsheet error '{text}' (a formula that failed): there "
+    "is no figure to take. Fix the formula or type the figure, and resend.",
+    ("text", "label"),
     about="A cell showing #DIV/0!, #REF!, #N/A, #VALUE!, #NAME?... where a value, commune or month is read.",
 ))
 register(ProblemType(
     "formula-no-value", "error",
-    "Ô {cell} chứa công thức «{formula}» chưa được tính (tệp do chương trình tạo ra, chưa mở bằng "
-    "Excel/LibreOffice): hãy mở tệp, lưu lại rồi gửi lại.",
-    "Cell {cell} holds the formula '{formula}' with no computed value (a file written by a program, "
-    "never opened in Excel/LibreOffice): open the file, save it and resend.",
-    ("formula",),
+    "Ô {cell}[[ («{label}»)]] chứa công thức «{formula}» chưa được tính (tệp do chương trình tạo ra, "
+    "chưa mở bằng Excel/LibreOffice): hãy mở tệp, lưu lại rồi gửi lại.",
+    "Cell {cell}[[ ('{label}')]] holds the formula '{formula}' with no computed value (a file written "
+    "by a program, never opened in Excel/LibreOffice): open the file, save it and resend.",
+    ("formula", "label"),
     about="A formula with no saved result: the number a person would see is not in the file.",
 ))
 register(ProblemType(
@@ -531,10 +531,11 @@ register(ProblemType(
 ))
 register(ProblemType(
     "number-style", "warning",
-    "Tệp ghi số kiểu tiếng Anh (dấu chấm thập phân, như «{evidence}»): «{text}» được đọc là {value:g3}.",
-    "The file writes numbers the English way (decimal point, as in '{evidence}'): '{text}' is read "
-    "as {value:g3}.",
-    ("text", "value", "evidence"),
+    "Tệp ghi số kiểu tiếng Anh (dấu chấm thập phân, như «{evidence}»): «{text}» ({label}) được đọc "
+    "là {value:g3}.",
+    "The file writes numbers the English way (decimal point, as in '{evidence}'): '{text}' ({label}) "
+    "is read as {value:g3}.",
+    ("text", "value", "evidence", "label"),
     about="A text number read the English way because the file's other numbers show that style.",
 ))
 register(ProblemType(
@@ -577,9 +578,23 @@ register(ProblemType(
 
 register(ProblemType(
     "rule", "warning",
-    "{message} ({rule}).",
-    "{message} ({rule}).",
-    ("message", "rule"),
+    "{message}: {left} = {left_value:g3}, {right} = {right_value:g3}.",
+    "{message}: {left} = {left_value:g3}, {right} = {right_value:g3}.",
+    ("message", "rule", "left", "left_value", "right", "right_value", "variant"),
+    variants={
+        ">=": ("{message}: {left} ({left_value:g3}) nhỏ hơn {right} ({right_value:g3}).",
+               "{message}: {left} ({left_value:g3}) is less than {right} ({right_value:g3})."),
+        ">": ("{message}: {left} ({left_value:g3}) không lớn hơn {right} ({right_value:g3}).",
+              "{message}: {left} ({left_value:g3}) is not more than {right} ({right_value:g3})."),
+        "<=": ("{message}: {left} ({left_value:g3}) lớn hơn {right} ({right_value:g3}).",
+               "{message}: {left} ({left_value:g3}) is more than {right} ({right_value:g3})."),
+        "<": ("{message}: {left} ({left_value:g3}) không nhỏ hơn {right} ({right_value:g3}).",
+              "{message}: {left} ({left_value:g3}) is not less than {right} ({right_value:g3})."),
+        "==": ("{message}: {left} ({left_value:g3}) khác {right} ({right_value:g3}).",
+               "{message}: {left} ({left_value:g3}) differs from {right} ({right_value:g3})."),
+        "=": ("{message}: {left} ({left_value:g3}) khác {right} ({right_value:g3}).",
+              "{message}: {left} ({left_value:g3}) differs from {right} ({right_value:g3})."),
+    },
     about="rule-<code>: a rule of the catalog's rules.csv is broken (its severity is the rule's).",
 ))
 register(ProblemType(
@@ -605,11 +620,11 @@ register(ProblemType(
 
 register(ProblemType(
     "already-stored", "error",
-    "Đã có báo cáo của xã này cho kỳ {period} với số liệu khác (nhận trước đó). Dùng --replace để "
-    "thay bằng báo cáo này.",
-    "A return of this commune for {period} with other figures was received before. Use --replace "
-    "to replace it with this one.",
-    ("period",), about="Other figures are stored for that commune and month (without --replace).",
+    "Đã có báo cáo của xã này cho kỳ {period} với số liệu khác (nhận trước đó[[ ngày {received_at}]]"
+    "[[ từ tệp {stored_file}]]). Dùng --replace để thay bằng báo cáo này.",
+    "A return of this commune for {period} with other figures was received before[[ on {received_at}]]"
+    "[[ from {stored_file}]]. Use --replace to replace it with this one.",
+    ("period", "stored_file", "received_at"), about="Other figures are stored for that commune and month (without --replace).",
 ))
 
 

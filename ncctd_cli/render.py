@@ -167,9 +167,18 @@ STATUS_EN = {
 }
 
 
-def ingest_renderables(report: IngestReport, catalog: Catalog, *, quiet: bool = False) -> list[Any]:
-    """The summary table, then the problems grouped by file, each return under its file with
-    the cell to look at; laid out for an 80-column terminal (messages wrap under themselves)."""
+SCREENFUL = 20  # individual problems listed on a terminal; the full list goes to --problems
+EXAMPLES = 3  # examples of each problem code in the summary
+
+
+def ingest_renderables(
+    report: IngestReport, catalog: Catalog, *, quiet: bool = False, problems_file: Path | None = None
+) -> list[Any]:
+    """What the clerk reads after an import, laid out for an 80-column terminal: the count of
+    each status; then, when there are many problems, a summary by problem code (how many, in
+    how many returns and communes, a few examples with file and cell); then at most a
+    screenful of individual problems (errors first), grouped by file with each return under
+    it; and where the whole list is (``--problems FILE``)."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -193,21 +202,33 @@ def ingest_renderables(report: IngestReport, catalog: Catalog, *, quiet: bool = 
             summary.add_row(words.get(key, key), str(count), style=style)
         out.append(summary)
 
+    found = [
+        (ret, problem)
+        for ret in report.returns
+        for problem in ret.problems
+        if not (quiet and problem.severity != "error")
+    ]
+    if not found:
+        return out
+    files = len({ret.file for ret, _ in found})
+    if len(found) > SCREENFUL:
+        out.extend(_problem_summary(found, catalog))
+    shown = sorted(found, key=lambda item: item[1].severity != "error")[:SCREENFUL]
+    keep = {id(problem) for _, problem in shown}
+    out.append(
+        Text(
+            tr(
+                f"\nCần xem lại: {files} tệp (✗ lỗi: bị từ chối; ! cảnh báo: vẫn nhận)",
+                f"\nTo look at: {files} file(s) (✗ error: refused; ! warning: taken)",
+            ),
+            style="bold",
+        )
+    )
     by_file: dict[str, list[tuple[Any, list[Problem]]]] = {}
     for ret in report.returns:
-        problems = [p for p in ret.problems if not (quiet and p.severity != "error")]
+        problems = [p for p in ret.problems if id(p) in keep]
         if problems:
             by_file.setdefault(ret.file or "?", []).append((ret, problems))
-    if by_file:
-        out.append(
-            Text(
-                tr(
-                    f"\nCần xem lại: {len(by_file)} tệp (✗ lỗi: bị từ chối; ! cảnh báo: vẫn nhận)",
-                    f"\nTo look at: {len(by_file)} file(s) (✗ error: refused; ! warning: taken)",
-                ),
-                style="bold",
-            )
-        )
     for file, items in by_file.items():
         out.append(Text(f"\n{file}", style="bold underline"))
         for ret, problems in items:
@@ -236,7 +257,57 @@ def ingest_renderables(report: IngestReport, catalog: Catalog, *, quiet: bool = 
                     message,
                 )
             out.append(grid)
+    left = len(found) - len(shown)
+    if left:
+        where = (
+            tr(f"danh sách đầy đủ đã ghi vào {problems_file}", f"the full list is in {problems_file}")
+            if problems_file is not None
+            else tr("ghi danh sách đầy đủ bằng --problems TỆP.csv (hoặc .json)",
+                    "write the full list with --problems FILE.csv (or .json)")
+        )
+        out.append(Text(tr(f"\n… và {left} vấn đề khác: {where}.", f"\n… and {left} more: {where}."), style="bold"))
     return out
+
+
+def _problem_summary(found: list[tuple[Any, Problem]], catalog: Catalog) -> list[Any]:
+    """Problems by code: how many, in how many returns and communes, a few examples."""
+    from rich import box
+    from rich.table import Table
+
+    from .i18n import tr
+
+    by_code: dict[str, list[tuple[Any, Problem]]] = {}
+    for ret, problem in found:
+        by_code.setdefault(problem.code, []).append((ret, problem))
+    table = Table(
+        title=tr(f"Các vấn đề ({len(found)})", f"Problems ({len(found)})"),
+        title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+    )
+    table.add_column("", width=1)
+    table.add_column(tr("Mã", "Code"), overflow="fold", max_width=22)
+    table.add_column(tr("Số", "Count"), justify="right")
+    table.add_column(tr("Báo cáo", "Returns"), justify="right")
+    table.add_column(tr("Xã", "Communes"), justify="right")
+    table.add_column(tr("Ví dụ", "Examples"), overflow="fold")
+    order = sorted(by_code.items(), key=lambda kv: (kv[1][0][1].severity != "error", -len(kv[1]), kv[0]))
+    for code, items in order:
+        error = items[0][1].severity == "error"
+        examples = []
+        for ret, problem in items[:EXAMPLES]:
+            where = Path(ret.file).name if ret.file else "?"
+            if problem.cell:
+                where += f" {problem.cell}"
+            examples.append(where)
+        table.add_row(
+            "✗" if error else "!",
+            code,
+            str(len(items)),
+            str(len({id(ret) for ret, _ in items})),
+            str(len({ret.commune or ret.commune_label for ret, _ in items})),
+            ", ".join(examples),
+            style="red" if error else "yellow",
+        )
+    return [table]
 
 
 def _return_label(ret: Any, catalog: Catalog) -> str:

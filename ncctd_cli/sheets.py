@@ -198,11 +198,27 @@ def find_return_files(path: Path) -> tuple[list[Path], list[Path]]:
             continue
         if item.name.startswith("~$"):  # Excel's lock files
             skipped.append(item)
-        elif item.suffix.lower() in RETURN_SUFFIXES:
+        elif item.suffix.lower() in RETURN_SUFFIXES and (item.suffix.lower() != ".txt" or _tabular(item)):
             found.append(item)
         else:
             skipped.append(item)
     return found, skipped
+
+
+def _tabular(path: Path) -> bool:
+    """Whether a ``.txt`` found in a folder is a table (Excel's "Unicode text" export: a
+    return) rather than a note left beside the returns (skipped, not refused)."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+        text, _ = decode_text(head)
+    except (OSError, UnicodeError, LookupError):
+        return True  # read it: the reader says what is wrong
+    lines = [line for line in text.splitlines()[:10] if line.strip()]
+    if not lines:
+        return False
+    delimiter = sniff_delimiter("\n".join(lines))
+    return any(len(row) >= 3 for row in csv.reader(lines, delimiter=delimiter))
 
 
 def read_path(path: Path, options: ReadOptions | None = None, display: str | None = None) -> SourceFile:

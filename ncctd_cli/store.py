@@ -551,7 +551,7 @@ class Store:
                 if current and current[2] == digest:
                     return "unchanged"
                 if current and not replace:
-                    _already_stored(ret, period)
+                    _already_stored(ret, period, self.version_source(current[0]))
                     return "rejected"
                 version = 1
                 if current:
@@ -611,6 +611,12 @@ class Store:
                 f"JOIN return_values v ON v.return_id = r.id WHERE r.is_current = 1 AND r.commune IN ({marks})",
                 chunk,
             )
+
+    def version_source(self, return_id: int) -> tuple[str | None, str | None]:
+        """The file a stored version came from, and when it was received."""
+        self.wait_for_writes()
+        row = self.conn.execute("SELECT file, received_at FROM returns WHERE id = ?", (return_id,)).fetchone()
+        return (row[0], row[1]) if row else (None, None)
 
     def current_versions(self, period: str) -> dict[str, tuple[int, int, str]]:
         """The current version of every commune's return for one month:
@@ -724,8 +730,10 @@ def _writable(path: Path) -> bool:
     return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
 
 
-def _already_stored(ret: Return, period: str) -> None:
-    ret.problem("already-stored", period=period)
+def _already_stored(ret: Return, period: str, source: tuple[str | None, str | None] = (None, None)) -> None:
+    """``source``: the file the stored version came from, and when it was received."""
+    file, received = source
+    ret.problem("already-stored", period=period, stored_file=file, received_at=(received or "")[:10])
 
 
 # A batch writes its queued returns once they hold this many values or returns, or were
@@ -822,7 +830,7 @@ class SaveBatch:
         period = str(ret.period)
         known = self._current(period)
         before = known.get(ret.commune)
-        status = _decide(ret, period, before, digest, self.replace)
+        status = _decide(ret, period, before, digest, self.replace, self.store.version_source)
         ret.status = status
         if status in ("stored", "replaced"):
             known[ret.commune] = (None, (before[1] if before else 0) + 1, digest)
@@ -949,7 +957,7 @@ class SaveBatch:
             period = str(ret.period)
             pair = (ret.commune, period)
             found = current.get(pair)
-            ret.status = _decide(ret, period, found, item.digest, self.replace)
+            ret.status = _decide(ret, period, found, item.digest, self.replace, self.store.version_source)
             if ret.status not in ("stored", "replaced"):
                 continue
             if found:
@@ -1026,14 +1034,18 @@ def _copy_facts(c: sqlite3.Connection, first_id: int, last_id: int) -> None:
     )
 
 
-def _decide(ret: Return, period: str, current: Current | None, digest: str, replace: bool) -> str:
+def _decide(
+    ret: Return, period: str, current: Current | None, digest: str, replace: bool,
+    source: Callable[[int], tuple[str | None, str | None]] | None = None,
+) -> str:
     """What saving a return does, given the current version of its commune's month:
-    the rules of :meth:`Store.save`."""
+    the rules of :meth:`Store.save` (``source``: where a stored version came from)."""
     if current and current[2] == digest:
         return "unchanged"
     if current and not replace:
         if not any(p.code == "already-stored" for p in ret.problems):
-            _already_stored(ret, period)
+            found = source(current[0]) if source is not None and current[0] is not None else (None, None)
+            _already_stored(ret, period, found)
         return "rejected"
     return "replaced" if current else "stored"
 

@@ -150,9 +150,9 @@ def test_what_is_stored_is_what_the_person_sees(tmp_path_factory, form: Form) ->
         if any(r.hidden and (r.value is not None or r.kind != "number") for r in form.rows) or (
             form.hidden_twin_column and any(r.twin is not None for r in form.rows)
         ):
-            assert "hidden-cell" in codes or not any(
+            assert "hidden-cell" in codes or (not any(
                 r.hidden and r.value is not None and r.kind == "number" for r in form.rows
-            ) and not (form.hidden_twin_column and any(r.twin is not None for r in form.rows)), codes
+            ) and not (form.hidden_twin_column and any(r.twin is not None for r in form.rows))), codes
     else:
         assert ret.status == "rejected", codes
         # refused only for what the person can see, or an empty return

@@ -35,11 +35,10 @@ def run(batch: Checking) -> None:
         first = first_of[int(slot[v])]
         if same(first) == same(v):
             continue
-        code = batch.codes[int(frame.indicator[v])]
-        cell = frame.cell(v)
+        indicator = batch.catalog.indicators[int(frame.indicator[v])]
         batch.report(
-            int(frame.ret[v]), STRUCTURE, "duplicate-indicator", order=v, cell=cell, indicator=code,
-            first_cell=frame.cell(first),
+            int(frame.ret[v]), STRUCTURE, "duplicate-indicator", order=v, cell=frame.cell(v),
+            indicator=indicator.code, label=indicator.label, first_cell=frame.cell(first),
         )
 
 

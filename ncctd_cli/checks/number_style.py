@@ -32,8 +32,8 @@ def run(batch: Checking) -> None:
     for v in pick.tolist():
         r, f = int(frame.ret[v]), int(file_of_return[frame.ret[v]])
         text = str(frame.raws[int(frame.raw[v])]).strip()
-        code = batch.codes[int(frame.indicator[v])]
-        where: dict[str, Any] = {"order": v, "cell": frame.cell(v), "indicator": code}
+        indicator = batch.catalog.indicators[int(frame.indicator[v])]
+        where: dict[str, Any] = {"order": v, "cell": frame.cell(v), "indicator": indicator.code, "label": indicator.label}
         if style[v] == MIXED:
             batch.report(
                 r, VALUES, "mixed-number-style", **where, text=text,

@@ -32,8 +32,8 @@ def run(batch: Checking) -> None:
     texts = batch.raw_reads[2]
     for v in np.flatnonzero(bad).tolist():
         how, raw = int(reads[v]), int(frame.raw[v])
-        code = batch.codes[int(frame.indicator[v])]
-        where: dict[str, Any] = {"order": v, "cell": frame.cell(v), "indicator": code}
+        indicator = batch.catalog.indicators[int(frame.indicator[v])]
+        where: dict[str, Any] = {"order": v, "cell": frame.cell(v), "indicator": indicator.code, "label": indicator.label}
         r = int(frame.ret[v])
         if how == ERROR_CELL:
             batch.report(r, VALUES, "error-cell", **where, text=texts[raw])

@@ -22,11 +22,21 @@ def run(batch: Checking) -> None:
     matrix = np.full((len(judged), len(batch.codes)), np.nan)
     matrix[row_of[frame.ret[values]], frame.indicator[values]] = batch.values[values]
     position = {code: n for n, code in enumerate(batch.codes)}
+    catalog = batch.catalog
+
+    def words(terms: tuple[str, ...]) -> str:
+        return " + ".join(catalog.indicator_by_code[t].label if t in position else t for t in terms)
+
+    def total(terms: tuple[str, ...], row: int) -> float:
+        return sum(float(matrix[row, position[t]]) if t in position else float(t) for t in terms)
+
     for n, rule in enumerate(rules):
         for row in np.flatnonzero(rule.broken(matrix, position)).tolist():
             batch.report(
                 int(judged[row]), RULES, f"rule-{rule.code}", order=n, severity=rule.severity,
-                indicator=rule.left[0], message=rule.message, rule=rule.text,
+                indicator=rule.left[0], message=rule.message, rule=rule.text, variant=rule.comparator,
+                left=words(rule.left), left_value=total(rule.left, row),
+                right=words(rule.right), right_value=total(rule.right, row),
             )
 
 

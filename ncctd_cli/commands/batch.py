@@ -225,7 +225,7 @@ def run_batch(
             )
         else:
             console = make_console(stream)
-            for renderable in ingest_renderables(report, store.catalog, quiet=quiet):
+            for renderable in ingest_renderables(report, store.catalog, quiet=quiet, problems_file=problems_file):
                 console.print(renderable)
     finally:
         if output is not None:
