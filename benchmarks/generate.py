@@ -236,9 +236,12 @@ def write_national(out: Path, n_communes: int, seed: int = 11) -> dict[str, obje
     rows = 0
     with (out / "national.csv").open("w", encoding="utf-8", newline="") as year_fh, (
         out / "national-month.csv"
-    ).open("w", encoding="utf-8", newline="") as month_fh:
+    ).open("w", encoding="utf-8", newline="") as month_fh, (
+        out / "national-clean.csv"
+    ).open("w", encoding="utf-8", newline="") as clean_fh:
         year_fh.write("commune,period,indicator,value\n")
         month_fh.write("commune,period,indicator,value\n")
+        clean_fh.write("commune,period,indicator,value\n")
         for code, name in zip(codes, names, strict=True):
             spelling = rng.random()
             if spelling < 0.6:
@@ -250,6 +253,7 @@ def write_national(out: Path, n_communes: int, seed: int = 11) -> dict[str, obje
             slash = rng.random() < 0.5
             series = Series(rng, indicators)
             lines = []
+            clean = []
             for month in range(1, 13):
                 period = f"{month:02d}/{NATIONAL_YEAR}" if slash else f"{NATIONAL_YEAR}-{month:02d}"
                 values = series.next_month()
@@ -260,6 +264,9 @@ def write_national(out: Path, n_communes: int, seed: int = 11) -> dict[str, obje
                     if "," in text:
                         text = f'"{text}"'
                     month_lines.append(f"{commune},{period},{c},{text}\n")
+                    # as a script writes it: codes, ISO months, a decimal point, no groups
+                    number = values[c] // 10 if integer[c] else values[c] / 10
+                    clean.append(f"{code},{NATIONAL_YEAR}-{month:02d},{c},{number}\n")
                     if not stock[c] or month == 12:
                         totals[c] += values[c]
                     if month == 6:
@@ -268,6 +275,7 @@ def write_national(out: Path, n_communes: int, seed: int = 11) -> dict[str, obje
                 if month == 6:
                     month_fh.write("".join(month_lines))
             year_fh.write("".join(lines))
+            clean_fh.write("".join(clean))
             rows += len(lines)
     return {
         "communes": n_communes,
@@ -278,18 +286,22 @@ def write_national(out: Path, n_communes: int, seed: int = 11) -> dict[str, obje
     }
 
 
+LAYOUT = 2  # what the generator writes (2: national-clean.csv too); older folders are rewritten
+
+
 def generate(out: Path, n_forms: int, n_communes: int) -> dict[str, object]:
     """Write everything under ``out`` (reused when the same sizes were written before)."""
     stamp = out / "expected.json"
     if stamp.exists():
         found = json.loads(stamp.read_text(encoding="utf-8"))
-        if found.get("sizes") == [n_forms, n_communes]:
+        if found.get("sizes") == [n_forms, n_communes] and found.get("layout") == LAYOUT:
             return dict(found)
     started = time.perf_counter()
     forms = write_forms(out / "forms", n_forms)
     national = write_national(out / "national", n_communes)
     expected = {
         "sizes": [n_forms, n_communes],
+        "layout": LAYOUT,
         "forms": forms,
         "national": national,
         "seconds": round(time.perf_counter() - started, 1),

@@ -4,7 +4,9 @@ The file's numbers are written the Vietnamese way (``1.700``, ``12,5``), so the 
 passes ``thousands="."`` and ``decimal=","``. Grouping by indicator gives each indicator's
 sum over the year (which is right for flows only; no checks, nothing stored).
 
-    python benchmarks/peer_national.py FILE.csv [--json OUT]
+    python benchmarks/peer_national.py FILE.csv [--clean] [--json OUT]
+
+``--clean``: the file is written as a script writes it (``12.5``): plain ``read_csv``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 
-def main(path: Path) -> dict[str, float]:
-    frame = pd.read_csv(path, thousands=".", decimal=",")
+def main(path: Path, clean: bool = False) -> dict[str, float]:
+    """``clean``: a file written by a script (codes, ISO months, a decimal point)."""
+    frame = pd.read_csv(path) if clean else pd.read_csv(path, thousands=".", decimal=",")
     totals = frame.groupby("indicator")["value"].sum()
     return {str(code): float(total) for code, total in totals.items()}
 
@@ -41,7 +44,7 @@ if __name__ == "__main__":
     if "--exact" in sys.argv:
         result = exact(Path(sys.argv[1]), Path(sys.argv[sys.argv.index("--exact") + 1]))
     else:
-        result = main(Path(sys.argv[1]))
+        result = main(Path(sys.argv[1]), clean="--clean" in sys.argv)
     if "--json" in sys.argv:
         Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(result), encoding="utf-8")
     print(f"{len(result)} indicators")

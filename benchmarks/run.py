@@ -9,11 +9,16 @@ Wall time and peak memory (the process's maximum resident set) are measured for 
 the table shows medians. The results are written as JSON to ``benchmarks/out/``. The exit
 status is 1 when a target is missed.
 
-Targets (issue 7): start-up within 1.5× of ``python -c "import click"``; 2,000 form returns
-ingested ≥ 10× faster than the pandas loop, peak memory < 250 MB and flat in the number of
-files; the national long CSV (2.88 million values) ingested within 15× of pandas' read_csv +
-groupby, the year's roll-up within 2× of it, < 2 GB, totals exact; a one-month roll-up costs
-the same on a store twelve times bigger. ``--quick`` runs small inputs with generous bounds:
+Every ``ncctd ingest`` runs with its default output, what a clerk sees (the summary and the
+problem list on stdout, here captured to a file), not ``-q``/``--format json``.
+
+Targets (issues 7 and 14): start-up within 1.5× of ``python -c "import click"``; 2,000 form
+returns ingested ≥ 15× faster than the pandas loop, peak memory < 250 MB and flat in the
+number of files; the national long CSV (2.88 million values) ingested within 12× of pandas'
+read_csv + groupby, both as a mixed file (names, two month spellings, Vietnamese numbers) and
+as a clean one (codes, ISO months, a decimal point, as a script writes it); the year's roll-up
+within 2× of read_csv + groupby, < 2 GB, totals exact; a one-month roll-up costs the same on a
+store twelve times bigger. ``--quick`` runs small inputs with generous bounds:
 it catches a regression that breaks the design, not a few per cent.
 """
 
@@ -44,12 +49,13 @@ QUICK = {"forms": 60, "communes": 150, "repeat": 3, "repeat_national": 3, "repea
 # (what, how the ratio is read, bound for the full run, bound for --quick)
 TARGETS = {
     "startup": ("ncctd --help ÷ python -c 'import click'", "max", 1.5, 2.5),
-    "forms_speedup": ("pandas loop ÷ ncctd ingest (forms)", "min", 10.0, 1.5),
+    "forms_speedup": ("pandas loop ÷ ncctd ingest (forms)", "min", 15.0, 1.5),
     "forms_peak_mb": ("peak memory of ncctd ingest (forms), MB", "max", 250.0, 250.0),
     # flat: four times the files, not four times the memory (what grows is the report and
     # the history, about 10 KB a return, not the files' contents)
     "forms_memory_growth": ("peak memory, all forms ÷ a quarter of them", "max", 1.5, 1.5),
-    "national_ingest": ("ncctd ingest ÷ pandas read_csv+groupby (national)", "max", 15.0, 15.0),
+    "national_ingest": ("ncctd ingest ÷ pandas read_csv+groupby (national)", "max", 12.0, 15.0),
+    "national_clean_ingest": ("the same, a clean file (codes, ISO months, 12.5)", "max", 12.0, 15.0),
     "national_rollup": ("ncctd rollup (year) ÷ pandas read_csv+groupby", "max", 2.0, 3.0),
     "national_peak_mb": ("peak memory of ncctd ingest (national), MB", "max", 2048.0, 2048.0),
     "window_growth": ("one-month roll-up, big store ÷ small store", "max", 1.5, 3.0),
@@ -212,11 +218,10 @@ def bench_forms(work: Path, expected: dict, repeat: int, tmp: Path) -> dict[str,
     peers: list[Run] = []
     for n in range(repeat):
         db = tmp / f"forms-{n}.sqlite"
-        report = tmp / f"forms-{n}.json"
-        ours.append(run([*ncctd, "--db", str(db), "-q", "ingest", str(forms), "--format", "json", "-o", str(report)]))
-        summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
-        if summary["stored"] != len(files) or summary["rejected"]:
-            raise RuntimeError(f"forms: {summary}")
+        ours.append(run([*ncctd, "--db", str(db), "ingest", str(forms)]))  # what the clerk sees
+        stored = _stored(db)
+        if stored != len(files):
+            raise RuntimeError(f"forms: {stored} returns stored of {len(files)}\n{ours[-1].stdout[-2000:]}")
         peers.append(run([sys.executable, str(HERE / "peer_forms.py"), str(forms)]))
     # peak memory for a quarter of the files, read the same way (as many worker processes
     # as the whole batch had): flat means about the same
@@ -245,6 +250,16 @@ def bench_forms(work: Path, expected: dict, repeat: int, tmp: Path) -> dict[str,
     }
 
 
+def _stored(db: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT COUNT(*) FROM returns WHERE is_current = 1").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def _workers_for(files: int) -> int:
     """How many processes ``ncctd ingest`` reads this many files with (see ingest.py)."""
     from ncctd_cli.ingest import PARALLEL_MIN_FILES, _workers
@@ -254,53 +269,57 @@ def _workers_for(files: int) -> int:
 
 def bench_national(work: Path, expected: dict, repeat: int, repeat_peer: int, tmp: Path) -> dict[str, object]:
     folder = work / "national"
-    csv_file = folder / "national.csv"
     ncctd = ncctd_command()
-    peers = [run([sys.executable, str(HERE / "peer_national.py"), str(csv_file)]) for _ in range(repeat_peer)]
-    ours: list[Run] = []
-    inits: list[Run] = []
+    found: dict[str, object] = {"values": expected["values"]}
+    for name, csv_file, clean in (("", folder / "national.csv", False), ("clean_", folder / "national-clean.csv", True)):
+        peer = [sys.executable, str(HERE / "peer_national.py"), str(csv_file), *(["--clean"] if clean else [])]
+        peers = [run(peer) for _ in range(repeat_peer)]
+        ours: list[Run] = []
+        inits: list[Run] = []
+        for n in range(repeat):
+            db = tmp / f"national-{name}{n}.sqlite"
+            inits.append(run([*ncctd, "--db", str(db), "-q", "init", "--config", str(folder / "catalog")]))
+            ours.append(run([*ncctd, "--db", str(db), "ingest", str(csv_file)]))  # what the clerk sees
+            stored = _stored(db)
+            if stored != expected["communes"] * 12:
+                raise RuntimeError(f"national {name}: {stored} returns stored\n{ours[-1].stdout[-2000:]}")
+            if n:
+                for suffix in ("", "-wal", "-shm"):
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
+        peer_s, peer_mb = median(peers)
+        ours_s, ours_mb = median(ours)
+        found.update({
+            f"{name}pandas_seconds": peer_s,
+            f"{name}pandas_peak_mb": peer_mb,
+            f"{name}init_seconds": median(inits)[0],
+            f"{name}ingest_seconds": ours_s,
+            f"{name}ingest_ratio": ours_s / peer_s,
+            f"{name}ingest_peak_mb": ours_mb,
+            f"{name}values_per_second": expected["values"] / ours_s,
+        })
     big = tmp / "national-0.sqlite"
-    for n in range(repeat):
-        db = tmp / f"national-{n}.sqlite"
-        inits.append(run([*ncctd, "--db", str(db), "-q", "init", "--config", str(folder / "catalog")]))
-        report = tmp / f"national-{n}.json"
-        ours.append(run([*ncctd, "--db", str(db), "-q", "ingest", str(csv_file), "--format", "json", "-o", str(report)]))
-        summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
-        if summary["stored"] != expected["communes"] * 12 or summary["rejected"]:
-            raise RuntimeError(f"national: {summary}")
-        if n:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{db}{suffix}").unlink(missing_ok=True)
     year = ["rollup", "--year", str(NATIONAL_YEAR), "--format", "json"]
     rollups = [run([*ncctd, "--db", str(big), *year]) for _ in range(repeat_peer)]
     totals = json.loads(rollups[0].stdout)["totals"]
+    clean_totals = json.loads(run([*ncctd, "--db", str(tmp / "national-clean_0.sqlite"), *year]).stdout)["totals"]
     exact = tmp / "pandas-exact.json"
-    run([sys.executable, str(HERE / "peer_national.py"), str(csv_file), "--exact",
+    run([sys.executable, str(HERE / "peer_national.py"), str(folder / "national.csv"), "--exact",
          str(folder / "catalog" / "indicators.csv"), "--json", str(exact)])
     by_pandas = json.loads(exact.read_text(encoding="utf-8"))
     wrong = {
-        k: (totals.get(k), v, by_pandas.get(k))
+        k: (totals.get(k), clean_totals.get(k), v, by_pandas.get(k))
         for k, v in expected["totals"].items()
-        if abs((totals.get(k) or 0) - v) > 1e-6 or abs(by_pandas.get(k, 0) - v) > 1e-6
+        if max(abs((totals.get(k) or 0) - v), abs((clean_totals.get(k) or 0) - v), abs(by_pandas.get(k, 0) - v)) > 1e-6
     }
-    peer_s, peer_mb = median(peers)
-    ours_s, ours_mb = median(ours)
     rollup_s = median(rollups)[0]
-    return {
-        "values": expected["values"],
-        "pandas_seconds": peer_s,
-        "pandas_peak_mb": peer_mb,
-        "init_seconds": median(inits)[0],
-        "ingest_seconds": ours_s,
-        "ingest_ratio": ours_s / peer_s,
-        "ingest_peak_mb": ours_mb,
-        "values_per_second": expected["values"] / ours_s,
+    found.update({
         "rollup_seconds": rollup_s,
-        "rollup_ratio": rollup_s / peer_s,
+        "rollup_ratio": rollup_s / float(found["pandas_seconds"]),  # type: ignore[arg-type]
         "totals_exact": not wrong,
         "totals_wrong": wrong,
         "store_mb": big.stat().st_size / 2**20,
-    }
+    })
+    return found
 
 
 def bench_window(work: Path, repeat: int, tmp: Path) -> dict[str, object]:
@@ -355,6 +374,7 @@ def verdicts(results: dict, quick: bool) -> dict[str, dict[str, object]]:
         "forms_peak_mb": results["forms"]["ncctd_peak_mb"],
         "forms_memory_growth": results["forms"]["memory_growth"],
         "national_ingest": results["national"]["ingest_ratio"],
+        "national_clean_ingest": results["national"]["clean_ingest_ratio"],
         "national_rollup": results["national"]["rollup_ratio"],
         "national_peak_mb": results["national"]["ingest_peak_mb"],
         "window_growth": results["window"]["growth"],
@@ -382,6 +402,8 @@ def print_table(results: dict) -> None:
         ("", "ncctd init (catalog)", n["init_seconds"], ""),
         ("", "ncctd ingest", n["ingest_seconds"], f"{n['ingest_peak_mb']:.0f} MB"),
         ("", "ncctd rollup --year", n["rollup_seconds"], ""),
+        ("clean file", "pandas read_csv+groupby", n["clean_pandas_seconds"], f"{n['clean_pandas_peak_mb']:.0f} MB"),
+        ("", "ncctd ingest", n["clean_ingest_seconds"], f"{n['clean_ingest_peak_mb']:.0f} MB"),
         ("window", f"1 month, store of 1 month ({w['small_store_mb']:.0f} MB)", w["month_small_store_seconds"], "in-process"),
         ("", f"1 month, store of 12 months ({w['big_store_mb']:.0f} MB)", w["month_big_store_seconds"], "in-process"),
         ("", "12 months, same store", w["year_big_store_seconds"], "in-process"),
