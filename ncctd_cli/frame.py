@@ -67,10 +67,15 @@ class Frame:
         return cell_ref(int(self.row[value]) - 1, int(self.col[value]))
 
     def cells(self, values: np.ndarray) -> list[str]:
-        """:meth:`cell` of many values (the column letters computed once each)."""
+        """:meth:`cell` of many values (the column letters computed once each; a table's
+        value column, one letter for all, costs one ``str`` of each line)."""
+        cols = self.col[values]
+        if len(cols) and (cols == cols[0]).all():
+            one = cell_ref(0, int(cols[0]))[:-1]
+            return [one + line for line in map(str, self.row[values].tolist())]
         letters: dict[int, str] = {}
         found = []
-        for col, row in zip(self.col[values].tolist(), self.row[values].tolist(), strict=True):
+        for col, row in zip(cols.tolist(), self.row[values].tolist(), strict=True):
             letter = letters.get(col)
             if letter is None:
                 letter = letters[col] = cell_ref(0, col)[:-1]

@@ -98,18 +98,31 @@ class History:
             np.concatenate([p.value for p in parts]),
         )
 
-    def add(self, commune: str, indicator: np.ndarray, month: np.ndarray, value: np.ndarray) -> None:
-        """Values accepted for a commune (a month sent again replaces what was known of it)."""
+    def add(
+        self, communes: list[str], commune: np.ndarray, indicator: np.ndarray, month: np.ndarray, value: np.ndarray
+    ) -> None:
+        """Values accepted, of several communes (``commune``: each value's position in
+        ``communes``): a month sent again replaces what was known of it."""
         import numpy as np
 
-        self.prefetch([commune])
-        known = self._series[commune]
-        keep = ~np.isin(known.month, np.unique(month))
-        self._series[commune] = _Series(
-            np.concatenate([known.indicator[keep], indicator]),
-            np.concatenate([known.month[keep], month]),
-            np.concatenate([known.value[keep], value]),
-        )
+        self.prefetch(communes)
+        order = np.argsort(commune, kind="stable")
+        bounds = np.searchsorted(commune[order], np.arange(len(communes) + 1)).tolist()
+        indicator, month, value = indicator[order], month[order], value[order]
+        for n, name in enumerate(communes):
+            a, b = bounds[n], bounds[n + 1]
+            if a == b:
+                continue
+            known = self._series[name]
+            if not len(known.month):  # nothing known yet (a first import): the batch's values
+                self._series[name] = _Series(indicator[a:b], month[a:b], value[a:b])
+                continue
+            keep = ~np.isin(known.month, month[a:b])
+            self._series[name] = _Series(
+                np.concatenate([known.indicator[keep], indicator[a:b]]),
+                np.concatenate([known.month[keep], month[a:b]]),
+                np.concatenate([known.value[keep], value[a:b]]),
+            )
 
     def forget(self, communes: Iterable[str]) -> None:
         """Drop what is known of these communes: the next use reads the store again."""
@@ -224,10 +237,31 @@ def known_values(batch: Checking) -> Known:
         before_value[stock[found]] = e_value[s_entry[found]]
     in_batch = np.flatnonzero(e_order >= 0)
     if len(in_batch):
+        # most tables give a commune's months in order: then the batch's latest month before
+        # a point is the entry just before it (by the returns' order), when that entry's month
+        # is before the point's; only the other points are paired with their group's entries
+        span = int(e_order.max()) + 2
+        by_order = in_batch[np.lexsort((e_order[in_batch], e_group[in_batch]))]
+        o_key = e_group[by_order] * span + e_order[by_order]
+        rising = np.ones(len(by_order), dtype=bool)  # each entry's month after the one before
+        same = e_group[by_order][1:] == e_group[by_order][:-1]
+        rising[1:] = ~same | (e_month[by_order][1:] > e_month[by_order][:-1])
+        group_rises = np.ones(int(e_group.max()) + 1, dtype=bool)
+        np.logical_and.at(group_rises, e_group[by_order], rising)
+        at = np.searchsorted(o_key, p_group[stock] * span + p_ret[stock], side="left") - 1
+        entry = by_order[np.maximum(at, 0)]
+        near = (at >= 0) & (e_group[entry] == p_group[stock])
+        quick = near & group_rises[np.minimum(p_group[stock], len(group_rises) - 1)] & (e_month[entry] < p_month[stock])
+        none_before = ~near  # no batch entry before the point in its group
+        fast = np.flatnonzero(quick)
+        later = e_month[entry[fast]] >= before_month[stock[fast]]
+        before_month[stock[fast[later]]] = e_month[entry[fast[later]]]
+        before_value[stock[fast[later]]] = e_value[entry[fast[later]]]
+        slow = np.flatnonzero(~quick & ~none_before)
         b_group = e_group[in_batch]  # (ascending: the entries are by group)
         b_start = np.searchsorted(b_group, p_group[stock], side="left")
         b_size = np.searchsorted(b_group, p_group[stock], side="right") - b_start
-        k, e = _pairs(np.arange(len(stock)), b_start, b_size)
+        k, e = _pairs(slow, b_start, b_size)
         e = in_batch[e]
         point = stock[k]
         valid = (e_order[e] < p_ret[point]) & (e_month[e] < p_month[point])

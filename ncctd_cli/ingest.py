@@ -364,16 +364,7 @@ class Ingestor:
         if not len(values):
             return
         commune_no, named = checking.commune_numbers
-        c_of = commune_no[rets]
-        order = np.argsort(c_of, kind="stable")
-        c_sorted = c_of[order]
-        bounds = np.flatnonzero(np.concatenate(([True], c_sorted[1:] != c_sorted[:-1], [True])))
-        month = checking.month[rets]
-        for a, b in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-            at = values[order[a:b]]
-            self.history.add(
-                named[int(c_sorted[a])], frame.indicator[at], month[order[a:b]], checking.values[at]
-            )
+        self.history.add(named, commune_no[rets], frame.indicator[values], checking.month[rets], checking.values[values])
 
 
 # ------------------------------------------------------------------ reading, in parallel

@@ -313,6 +313,9 @@ class Store:
             raise StoreError(f"Không bật được chế độ WAL cho kho dữ liệu {self.path}")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        # 64 MB of page cache (SQLite's default is 2 MB): a big import inserts millions of rows
+        # into indexes whose pages it keeps visiting (the facts by month, commune, indicator)
+        self.conn.execute("PRAGMA cache_size = -65536")
 
     def _check_schema(self) -> None:
         row = self.conn.execute(
@@ -788,6 +791,9 @@ class SaveBatch:
         self._queued_values = 0
         # decided, not yet queued: the current version decided against, and when
         self._decided: dict[tuple[str, str], tuple[Current | None, int]] = {}
+        self._next_id: int | None = None  # the id the next chunk starts at (None: ask the store)
+        self._retry: list[_Queued] = []  # returns a writing thread found decided on stale facts
+        self._inside = store.conn.in_transaction  # in an --atomic batch's (or a dry run's) transaction
         self._clock = (0, "")
 
     def __enter__(self) -> SaveBatch:
@@ -870,70 +876,86 @@ class SaveBatch:
 
     def flush(self, *, wait: bool = True) -> None:
         """Write the queued returns in one transaction. ``wait=False`` (a store of its own
-        transaction, on disk): the chunk's last statement (copying its values to ``facts``)
-        and the commit run in a thread while the caller goes on; the store's next use waits
-        for them (:meth:`Store.wait_for_writes`)."""
+        transaction, on disk): the rows are made ready here, and the statements and the
+        commit run in a thread while the caller goes on (checking the next piece of a big
+        table); the store's next use waits for them (:meth:`Store.wait_for_writes`). The
+        thread first makes sure nobody else wrote since the returns were decided; if someone
+        did, it writes nothing and the chunk is decided again at the next flush."""
         queue, self._queue, self._queued_values = self._queue, [], 0
+        if self._retry:  # a chunk the thread found decided on what another writer changed
+            queue, self._retry = self._retry + queue, []
+            self._recheck = True
         store = self.store
+        fresh = (
+            bool(queue)
+            and not wait
+            and store.persistent
+            and not self._inside
+            and not self._recheck
+            and self._next_id is not None
+            and all(item.generation == self._generation for item in queue)
+        )
+        if fresh:
+            assert self._next_id is not None
+            ready = self._plan(queue, {}, self._next_id)
+            if ready is not None:
+                self._next_id = ready.last + 1
+                store._write_in_background(lambda: self._commit_in_thread(ready, queue))
+            return
         # the chunk before may still be committing in its thread: until it has, the
         # connection shows as in a transaction, which is not an --atomic batch's
         store.wait_for_writes()
-        if queue and (wait or not store.persistent or store.conn.in_transaction):
+        if self._retry:
+            self.flush(wait=wait)  # the thread found the store changed: decided again
+            return
+        if queue:
             try:
                 with store.transaction() as c:
-                    written = self._write(c, queue)
-                    if written:
-                        _copy_facts(c, *written)
+                    plan = self._write(c, queue)
+                    if plan is not None:
+                        _copy_facts(c, plan.first, plan.last)
+                        self._next_id = plan.last + 1
                     # our own commits do not change data_version; others' do
                     self._seen = self._data_version()
             except sqlite3.Error as exc:
                 raise StoreError(describe_sqlite_error(exc, store.path)) from exc
-        elif queue:
-            c = store.conn
-            # The chunk's rows reference only the returns it writes itself, with ids it
-            # chose: the per-row foreign-key look-up (a tenth of a national import) is
-            # skipped while it writes. (Outside a transaction only: the pragma is a no-op
-            # inside one.)
-            c.execute("PRAGMA foreign_keys = OFF")
-            try:
-                c.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                c.execute("PRAGMA foreign_keys = ON")
-                raise StoreError(describe_sqlite_error(exc, store.path)) from exc
-            try:
-                written = self._write(c, queue)
-            except BaseException as exc:
-                c.execute("ROLLBACK")
-                c.execute("PRAGMA foreign_keys = ON")
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(describe_sqlite_error(exc, store.path)) from exc
-                raise
-
-            def finish() -> None:
-                try:
-                    if written:
-                        _copy_facts(c, *written)
-                    c.execute("COMMIT")
-                except BaseException:
-                    if c.in_transaction:
-                        c.execute("ROLLBACK")
-                    raise
-                finally:
-                    c.execute("PRAGMA foreign_keys = ON")
-                self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
-
-            store._write_in_background(finish)
         if wait:
             store.wait_for_writes()
+            if self._retry:
+                self.flush(wait=True)
 
-    def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> tuple[int, int] | None:
-        """Everything of a chunk but its facts: returns the range of the ids written."""
+    def _commit_in_thread(self, plan: _Plan, queue: list[_Queued]) -> None:
+        """A chunk's statements and commit (in the store's writing thread)."""
+        c = self.store.conn
+        # The chunk's rows reference only the returns it writes itself, with ids it chose:
+        # the per-row foreign-key look-up (a tenth of a national import) is skipped while it
+        # writes. (Outside a transaction only: the pragma is a no-op inside one.)
+        c.execute("PRAGMA foreign_keys = OFF")
+        try:
+            c.execute("BEGIN IMMEDIATE")
+            try:
+                if int(c.execute("PRAGMA data_version").fetchone()[0]) != self._seen:
+                    c.execute("ROLLBACK")  # another process wrote: decide this chunk again
+                    self._retry.extend(queue)
+                    self._next_id = None
+                    return
+                _apply(c, plan)
+                _copy_facts(c, plan.first, plan.last)
+                c.execute("COMMIT")
+            except BaseException:
+                if c.in_transaction:
+                    c.execute("ROLLBACK")
+                raise
+        finally:
+            c.execute("PRAGMA foreign_keys = ON")
+        self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
+
+    def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> _Plan | None:
+        """Everything of a chunk but its facts (inside the transaction): what was written."""
         current: dict[tuple[str, str], Current | None] = {}
         fresh = all(item.generation == self._generation for item in queue)
-        if self._data_version() == self._seen and not self._recheck and fresh:
-            for item in queue:  # the store is as it was when the returns were decided
-                current.setdefault((str(item.ret.commune), str(item.ret.period)), item.before)
-        else:  # another process wrote since: ask the store
+        if not (self._data_version() == self._seen and not self._recheck and fresh):
+            # another process wrote since: ask the store
             self._known = {}
             self._generation += 1
             self._recheck = False
@@ -945,6 +967,21 @@ class SaveBatch:
                 for commune in communes:
                     current[(commune, period)] = stored.get(commune)
         next_id = int(c.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM returns").fetchone()[0])
+        plan = self._plan(queue, current if current or not fresh else {}, next_id, asked=bool(current))
+        if plan is not None:
+            _apply(c, plan)
+        return plan
+
+    def _plan(
+        self, queue: list[_Queued], current: dict[tuple[str, str], Current | None], next_id: int,
+        *, asked: bool = False,
+    ) -> _Plan | None:
+        """The rows of a chunk, ids from ``next_id``, each return's status decided again
+        against ``current`` (what the store holds, when ``asked``; else what each return was
+        decided against). What the returns to come will meet is updated."""
+        if not asked:
+            for item in queue:  # the store is as it was when the returns were decided
+                current.setdefault((str(item.ret.commune), str(item.ret.period)), item.before)
         first_id = next_id
         retire: list[tuple[int]] = []
         forget: list[tuple[str, str]] = []
@@ -986,26 +1023,40 @@ class SaveBatch:
                     known[commune] = now
         if not rows:
             return None
-        c.executemany("UPDATE returns SET is_current = 0 WHERE id = ?", retire)
-        c.executemany("DELETE FROM facts WHERE period = ? AND commune = ?", forget)
-        c.executemany(
-            "INSERT INTO returns (id, commune, period, version, received_at, file, sheet, layout, "
-            "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
-        rows_of_values: list[tuple[int, str, float, str | None]] = []
+        values: list[tuple[int, str, float, str | None]] = []
         for item in written:
             if item.cells is not None:
-                rows_of_values.extend(zip(repeat(item.id), item.values, item.values.values(), item.cells))
+                values.extend(zip(repeat(item.id), item.values, item.values.values(), item.cells))
             else:
                 cells = item.ret.values
-                rows_of_values.extend((item.id, code, v, cells[code].cell) for code, v in item.values.items())
-        c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", rows_of_values)
-        c.executemany(
-            PROBLEM_INSERT,
-            [_problem_row(item.id, p) for item in written for p in item.ret.problems],
-        )
-        return first_id, next_id - 1
+                values.extend((item.id, code, v, cells[code].cell) for code, v in item.values.items())
+        problems = [_problem_row(item.id, p) for item in written for p in item.ret.problems]
+        return _Plan(first_id, next_id - 1, retire, forget, rows, values, problems)
+
+
+@dataclass
+class _Plan:
+    """A chunk's rows, ready to be written."""
+
+    first: int
+    last: int
+    retire: list[tuple[int]]
+    forget: list[tuple[str, str]]
+    returns: list[list[Any]]
+    values: list[tuple[int, str, float, str | None]]
+    problems: list[tuple[Any, ...]]
+
+
+def _apply(c: sqlite3.Connection, plan: _Plan) -> None:
+    c.executemany("UPDATE returns SET is_current = 0 WHERE id = ?", plan.retire)
+    c.executemany("DELETE FROM facts WHERE period = ? AND commune = ?", plan.forget)
+    c.executemany(
+        "INSERT INTO returns (id, commune, period, version, received_at, file, sheet, layout, "
+        "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        plan.returns,
+    )
+    c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", plan.values)
+    c.executemany(PROBLEM_INSERT, plan.problems)
 
 
 PROBLEM_INSERT = (

@@ -195,6 +195,11 @@ def format_number(value: float | None, decimals: int = 0) -> str:
 # ---------------------------------------------------------------- periods
 
 
+@lru_cache(maxsize=4096)
+def _iso_month(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"  # (a batch writes each month's text a million times)
+
+
 @dataclass(frozen=True, order=True)
 class Period:
     """A reporting month."""
@@ -207,7 +212,7 @@ class Period:
             raise ValueError(f"{self.year}-{self.month}")
 
     def __str__(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        return _iso_month(self.year, self.month)
 
     @classmethod
     def parse_iso(cls, text: str) -> Period:
