@@ -196,6 +196,8 @@ class Ingestor:
         self._batch: SaveBatch | None = None  # while run() runs
         self.on_start: Callable[[int], None] | None = None  # called with the number of files
         self.report = IngestReport()
+        # what the batch's earlier chunks held: (commune, month) → (content hash, where)
+        self._seen: dict[tuple[str, int], tuple[str, str]] = {}
         if self.options.validate_only:
             self.report.statuses = ("valid", "rejected")
         elif self.options.atomic:
@@ -301,11 +303,13 @@ class Ingestor:
 
         self._digests: dict[int, str] = {}
         if not self.options.strict:
-            checking = Checking(frame, self.catalog, self.check_options, self.history, accept=self._accept)
+            checking = Checking(
+                frame, self.catalog, self.check_options, self.history, accept=self._accept, seen=self._seen
+            )
             run_checks(checking)
             accepted = checking.accepted  # (the store's decisions, if no check needed them yet)
         else:  # a piece of one return: its warnings refuse it before the store decides
-            checking = run_checks(Checking(frame, self.catalog, self.check_options, self.history))
+            checking = run_checks(Checking(frame, self.catalog, self.check_options, self.history, seen=self._seen))
             for ret in frame.returns:
                 ret.problems[:] = [replace(p, severity="error") for p in ret.problems]
             candidates = np.array([r.status != "rejected" and not r.refused for r in frame.returns], dtype=bool)
