@@ -32,11 +32,20 @@ from typing import Any
 
 from . import __version__, migrations
 from .catalog import Catalog, Commune, Indicator, Rule, default_catalog
+from .catalog_tables import (
+    UNITS_SCHEMA,
+    Rekey,
+    apply_rekey,
+    plan_rekey,
+    read_units,
+    resolved_changes,
+    write_units,
+)
 from .hashing import content_hash
 from .model import Problem, Return
 from .vietnamese import Period
 
-__all__ = ["SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
+__all__ = ["CatalogMismatch", "SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
 
 SCHEMA_VERSION = migrations.LATEST_VERSION  # what SCHEMA makes; older stores are migrated
 DEFAULT_TIMEOUT = 30.0
@@ -73,13 +82,23 @@ CREATE TABLE IF NOT EXISTS problems (
   message TEXT NOT NULL, file TEXT, sheet TEXT, cell TEXT, commune TEXT, period TEXT,
   indicator TEXT, params TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS problems_return ON problems (return_id);
-""" + migrations.MIGRATIONS_TABLE
+""" + migrations.MIGRATIONS_TABLE + UNITS_SCHEMA
 # SCHEMA is the latest schema written out, exactly as the migrations leave an older store
 # (column order, and the SQL text SQLite keeps: ADD COLUMN appends ", <column>" to it).
 
 
 class StoreError(Exception):
     """The store could not be used (locked, damaged, not writable, full): exit code 3."""
+
+
+class CatalogMismatch(Exception):
+    """A catalog that cannot replace a store's: stored returns of units it does not have
+    (``unknown``: (unit key, month) pairs), or of indicators it does not have (``missing``)."""
+
+    def __init__(self, unknown: list[tuple[str, str]], missing: list[str]) -> None:
+        super().__init__(f"{len(unknown)} unit-months, {len(missing)} indicators not in the catalog")
+        self.unknown = unknown
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -466,11 +485,25 @@ class Store:
             [(r.code, r.text, r.severity, r.message) for r in catalog.rules],
         )
         c.executemany("INSERT INTO settings VALUES (?,?)", list(catalog.settings.items()))
+        write_units(c, catalog)
         self._catalog = None
 
-    def replace_catalog(self, catalog: Catalog) -> None:
-        with self.transaction():
+    def replace_catalog(self, catalog: Catalog) -> Rekey:
+        """Put another catalog in the store. A store that holds returns takes it only if
+        every stored return still has its unit: its unit key valid in its month, or another
+        unit with the same code valid then, which the return moves to (a catalog that now
+        knows of the 2025 change: a 2025-09 return stored under the old Xã Nậm Có belongs
+        to the new one); and every stored indicator still exists. Otherwise
+        :class:`CatalogMismatch` (nothing changed). Returns what was moved."""
+        with self.transaction() as c:
+            plan = plan_rekey(c, catalog)
+            stored = {code for (code,) in c.execute("SELECT DISTINCT indicator FROM facts")}
+            missing = sorted(stored - set(catalog.indicator_by_code))
+            if plan.unknown or missing:
+                raise CatalogMismatch(plan.unknown, missing)
             self._write_catalog(catalog)
+            apply_rekey(c, plan.moves)
+        return plan
 
     @property
     def catalog(self) -> Catalog:
@@ -485,7 +518,8 @@ class Store:
                     "FROM indicators ORDER BY position"
                 )
             ]
-            communes = [
+            stored = read_units(c)
+            communes = stored.units or [
                 Commune(code, name, tuple(a for a in aliases.split("|") if a))
                 for code, name, aliases in c.execute(
                     "SELECT code, name, aliases FROM communes ORDER BY position"
@@ -498,7 +532,10 @@ class Store:
                 )
             ]
             settings = dict(c.execute("SELECT key, value FROM settings").fetchall())
-            self._catalog = Catalog(indicators, communes, rules, settings)
+            catalog = Catalog(indicators, communes, rules, settings, areas=stored.areas)
+            if stored.changes:
+                catalog = catalog.with_changes(resolved_changes(catalog, stored.changes))
+            self._catalog = catalog
         return self._catalog
 
     # ------------------------------------------------------------ writing

@@ -37,6 +37,7 @@ CASES: dict[str, Case] = {
     "duplicate-indicator": Case(cells=[("leader_visits", "5"), ("leader_visits", "6")]),
     "missing-commune": Case(commune=None),
     "unknown-commune": Case(commune="Xã Không Có"),
+    "unit-not-active": Case(commune="Xã Hồ Bốn", period="2025-08"),  # merged into Khao Mang
     "missing-period": Case(period=None),
     "invalid-period": Case(period="tháng mười"),
     "future-period": Case(period="2099-01"),
