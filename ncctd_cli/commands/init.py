@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from .common import EXIT_USAGE, PERIOD, info, ncctd_command, say_migrated, settings, store_errors, tr
+from .common import (
+    EXIT_USAGE,
+    PERIOD,
+    info,
+    ncctd_command,
+    say_migrated,
+    settings,
+    store_errors,
+    tr,
+)
 
 
 @ncctd_command(
