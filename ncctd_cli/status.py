@@ -204,7 +204,7 @@ class Completeness:
             "period": str(period),
             "deadline": deadline(period, self.deadline_day).isoformat(),
             **counts(entries),
-            "communes": [e.to_json(unit=self.over_time) for e in entries],
+            "communes": [e.to_json() for e in entries],  # (a month: codes are unambiguous)
         }
 
     def grid_json(self) -> dict[str, Any]:

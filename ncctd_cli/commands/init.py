@@ -45,7 +45,7 @@ from .common import (
     help=tr(
         "Bảng chuyển đổi ĐVHC mới - cũ của Tổng cục Thống kê (.csv hoặc .xlsx), thay cho "
         "changes.csv của thư mục danh mục.",
-        "The statistics office's conversion table (Bảng chuyển đổi ĐVHC mới - cũ, .csv or .xlsx), "
+        "The statistics office's conversion table of old and new units (.csv or .xlsx), "
         "instead of the catalog folder's changes.csv.",
     ),
 )
