@@ -10,6 +10,10 @@
 - ``problems``: the warnings each stored version came in with: a code and its parameters
   (JSON), worded when shown; those stored before schema 2 have their Vietnamese message.
 - ``migrations``: the schema changes applied to the store (see :mod:`ncctd_cli.migrations`).
+- ``communes`` (the catalog's communes as a code-keyed reader knows them: the units of its
+  first month), and since schema 3 ``units``, ``unit_changes``, ``areas``: the units over
+  time (:mod:`ncctd_cli.catalog_tables`). ``returns.commune`` and ``facts.commune`` hold the
+  unit's key: its code, or ``code@YYYY-MM`` for a later unit reusing a code.
 
 WAL journal, a busy timeout, and one transaction per return (or per batch with ``atomic``):
 a return is always wholly in or wholly out.
@@ -43,6 +47,7 @@ from .catalog_tables import (
 )
 from .hashing import content_hash
 from .model import Problem, Return
+from .units import code_of_key
 from .vietnamese import Period
 
 __all__ = ["CatalogMismatch", "SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
@@ -678,6 +683,14 @@ class Store:
         return found
 
     def versions(self, commune: str, period: Period) -> list[StoredVersion]:
+        """Every version of a unit's return for a month, oldest first. ``commune`` is the
+        unit's key, or a code: the unit of that code valid in that month (``04462`` for
+        2026-01 is the Xã Nậm Có of 2025-07, key ``04462@2025-07``)."""
+        unit = self.catalog.timeline.unit_with_code(code_of_key(commune), period)
+        if unit is not None and unit.key != commune and commune not in self.catalog.unit_by_key:
+            commune = unit.key  # (a key the catalog does not know: read as a code)
+        elif unit is not None and unit.key != commune and not self._has_return(commune, period):
+            commune = unit.key
         rows = self.conn.execute(
             "SELECT id, commune, period, version, received_at, file, sheet, sha256, is_current "
             "FROM returns WHERE commune = ? AND period = ? ORDER BY version",
@@ -697,6 +710,11 @@ class Store:
                 )
             )
         return versions
+
+    def _has_return(self, commune: str, period: Period) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM returns WHERE commune = ? AND period = ? LIMIT 1", (commune, str(period))
+        ).fetchone() is not None
 
     def received(self, first: Period, last: Period) -> list[tuple[str, str, str, str | None, str | None]]:
         """Current returns in a window: (commune, period, received_at, file, sheet)."""
