@@ -49,25 +49,34 @@ def rollup(
     *,
     by: str = "district",
     indicators: list[str] | None = None,
+    units: str = "current",
 ) -> Rollup:
-    """Roll up ``first``..``last``; ``.to_frame()`` gives a DataFrame, ``.to_json()`` a dict."""
-    return _rollup(store, _period(first), _period(last), by=by, indicators=indicators)
+    """Roll up ``first``..``last``; ``.to_frame()`` gives a DataFrame, ``.to_json()`` a dict.
+
+    ``by``: ``district``, ``commune``, ``month``, ``quarter``, ``half``, ``year``, or a level
+    of the catalog's ``areas.csv`` (``province``, ``area:district``). ``units``: ``current``
+    (today's units: the units of ``last``, which the former units' figures are attributed
+    to) or ``reported`` (the units as they reported)."""
+    return _rollup(store, _period(first), _period(last), by=by, indicators=indicators, units=units)
 
 
 def narrative(
-    store: Store, first: str | Period, last: str | Period, *, indicators: list[str] | None = None
+    store: Store, first: str | Period, last: str | Period, *, indicators: list[str] | None = None,
+    units: str = "current",
 ) -> Narrative:
     """The report paragraph for ``first``..``last``: ``.text``, ``.markdown``, ``.figures``."""
     from .narrative import narrative as _narrative
 
-    return _narrative(store, _period(first), _period(last), indicators=indicators)
+    return _narrative(store, _period(first), _period(last), indicators=indicators, units=units)
 
 
-def write_report(store: Store, first: str | Period, last: str | Period, path: str | Path) -> Path:
+def write_report(
+    store: Store, first: str | Period, last: str | Period, path: str | Path, *, units: str = "current"
+) -> Path:
     """Write the year-end report workbook (what ``ncctd report`` writes) to ``path``."""
     from .workbook import collect_report, write_report_xlsx
 
-    write_report_xlsx(collect_report(store, _period(first), _period(last)), Path(path))
+    write_report_xlsx(collect_report(store, _period(first), _period(last), units=units), Path(path))
     return Path(path)
 
 
@@ -92,7 +101,7 @@ def values_frame(returns: list[Return]) -> pd.DataFrame:
             {
                 "file": r.file,
                 "sheet": r.sheet,
-                "commune": r.commune,
+                "commune": r.commune_label,
                 "period": str(r.period) if r.period else None,
                 "indicator": v.indicator,
                 "value": v.value,

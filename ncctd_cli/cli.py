@@ -35,8 +35,8 @@ COMMANDS = {
 # stays within 1.5× of `import click` (tests/test_benchmark_quick.py checks it matches).
 SUMMARIES: dict[str, tuple[str, str]] = {
     "init": (
-        "Tạo kho dữ liệu, chép danh mục (chỉ tiêu, xã, quy tắc) từ thư mục DIR hoặc danh mục mặc định.",
-        "Create the store, copying the catalog (indicators, communes, rules) from DIR or the default.",
+        "Tạo kho dữ liệu, chép danh mục (chỉ tiêu, xã, quy tắc; các đơn vị theo thời gian, changes.csv, areas.csv nếu có) từ thư mục DIR hoặc danh mục mặc định.",
+        "Create the store, copying the catalog (indicators, communes, rules; units over time, changes.csv, areas.csv when present) from DIR or the default.",
     ),
     "indicators": (
         "Liệt kê các chỉ tiêu trong danh mục.",

@@ -30,6 +30,9 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .catalog import CatalogError, default_catalog
+from .catalog_tables import UNITS_SCHEMA, apply_rekey, plan_rekey, write_units
+
 # The table every migration applied is recorded in (made by the first migration run on a
 # store, and by a new store's schema: the same text, so that both read the same).
 MIGRATIONS_TABLE = """
@@ -88,6 +91,31 @@ def _to_2(conn: sqlite3.Connection) -> None:
 
 
 def _to_3(conn: sqlite3.Connection) -> None:
+    """Units over time: the tables ``units``, ``unit_changes`` and ``areas``
+    (:mod:`ncctd_cli.catalog_tables`). Every commune becomes a unit keyed by its code, valid
+    in every month: the returns stay under the units they were stored under, and the
+    catalog reads exactly as before. A store holding the bundled catalog (the 14 communes of
+    Mù Cang Chải, as every release before wrote it) gets the bundled units over time: the 14
+    old units until 2025-06, the 7 communes from 2025-07, the changes and areas; a return of
+    schema 2 stored for a month after the change under a code the new unit reuses (04462 in
+    2025-09) moves to that unit, the others stay where they are."""
+    for statement in split_sql(UNITS_SCHEMA):
+        conn.execute(statement)
+    conn.execute(  # (a store made by this code and marked older has its units already)
+        "INSERT INTO units (position, key, code, name, aliases) "
+        "SELECT position, code, code, name, aliases FROM communes WHERE NOT EXISTS (SELECT 1 FROM units)"
+    )
+    try:
+        bundled = default_catalog()
+    except CatalogError:  # a broken installation: the store keeps its own communes
+        return
+    stored = conn.execute("SELECT code, name FROM communes ORDER BY position").fetchall()
+    if bundled.has_validity and stored == [(c.code, c.name) for c in bundled.communes]:
+        write_units(conn, bundled)
+        apply_rekey(conn, plan_rekey(conn, bundled).moves)
+
+
+def _to_4(conn: sqlite3.Connection) -> None:
     columns = {row[1] for row in conn.execute("PRAGMA table_info(indicators)")}
     if "max_value" not in columns:
         conn.execute("ALTER TABLE indicators ADD COLUMN max_value REAL")
@@ -99,7 +127,13 @@ MIGRATIONS: list[Migration] = [
         "indicators.group_name where missing; index facts_commune dropped; problems.params added",
         _to_2,
     ),
-    Migration(3, "indicators.max_value added (a catalog's per-indicator maximum; empty: none)", _to_3),
+    Migration(
+        3,
+        "units over time: tables units, unit_changes, areas (the communes as units; the bundled "
+        "catalog's 2025 units for a store of the bundled catalog)",
+        _to_3,
+    ),
+    Migration(4, "indicators.max_value added (a catalog's per-indicator maximum; empty: none)", _to_4),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else FIRST_VERSION

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .problems import PROBLEM_FIELDS, Problem, Severity
+from .units import code_of_key
 from .vietnamese import Period
 
 __all__ = ["PROBLEM_FIELDS", "Problem", "Return", "Severity", "Value", "cell_ref"]
@@ -46,7 +47,7 @@ class Return:
     commune_alt: tuple[Any, str] | None = None
     # what the layout parser found wrong or worth saying: (problem code, cell, parameters)
     findings: list[tuple[str, str | None, dict[str, Any]]] = field(default_factory=list)
-    commune: str | None = None
+    commune: str | None = None  # the unit's key: its code, or code@YYYY-MM for a reused code
     period: Period | None = None
     values: dict[str, Value] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -76,9 +77,10 @@ class Return:
 
     @property
     def commune_label(self) -> str | None:
-        """The resolved commune code, else what the file said."""
+        """The resolved commune's code (with the return's month it names one unit, even a
+        code reused after an administrative change), else what the file said."""
         if self.commune:
-            return self.commune
+            return code_of_key(self.commune)
         return None if self.commune_text is None else cell_text(self.commune_text)
 
     @property

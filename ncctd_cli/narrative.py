@@ -264,6 +264,7 @@ class Narrative:
     left_out: list[str] = field(default_factory=list)  # indicators with no data
     expected: int = 0
     received: int = 0
+    n_units: int = 0  # the communes the figures are of (today's, or every one that reported)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -359,10 +360,13 @@ def _join(lead: str, words: list[str], group: Group, *, markdown: bool = False) 
 
 
 def narrative(
-    store: Store, first: Period, last: Period, *, indicators: list[str] | None = None
+    store: Store, first: Period, last: Period, *, indicators: list[str] | None = None,
+    units: str = "current",
 ) -> Narrative:
-    """The paragraph for ``first``..``last`` from the stored returns (a district roll-up)."""
-    from .rollup import rollup
+    """The paragraph for ``first``..``last`` from the stored returns (a district roll-up, in
+    today's units or as reported: they differ only in stocks, when a change falls inside
+    the window)."""
+    from .rollup import rollup, units_of_window
 
     codes = None
     if indicators is not None:
@@ -372,9 +376,13 @@ def narrative(
             if code is None:
                 raise KeyError(text)
             codes.append(code)
-    result = rollup(store, first, last)
+    result = rollup(store, first, last, units=units)
     story = compose(result.totals, store.catalog, first, last, indicators=codes)
     story.expected, story.received = result.expected, result.received
+    if units == "current":  # the units of the window's last month
+        story.n_units = len(store.catalog.units_on(last))
+    else:  # every unit that reported (or was to report) in the window
+        story.n_units = len(units_of_window(store, store.catalog, first, last))
     return story
 
 

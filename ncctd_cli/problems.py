@@ -627,6 +627,38 @@ register(ProblemType(
     ("period", "stored_file", "received_at"), about="Other figures are stored for that commune and month (without --replace).",
 ))
 
+# -- units over time
+
+register(ProblemType(
+    "unit-not-active", "error",
+    "{unit} đã nhập vào {others:list} từ tháng {since:month}: báo cáo tháng {month:month} phải do "
+    "{others:list} gửi.",
+    "{unit} was merged into {others:list} from {since:month}: the return for {month:month} must "
+    "come from {others:list}.",
+    ("variant", "unit", "unit_code", "since", "month", "others", "other_codes"),
+    variants={
+        "ended": (
+            "{unit} ({unit_code}) không còn từ tháng {since:month}: không nhận báo cáo tháng "
+            "{month:month} của đơn vị này.",
+            "{unit} ({unit_code}) no longer exists from {since:month}: no return for {month:month} "
+            "is taken from it.",
+        ),
+        "not-begun": (
+            "{unit} chỉ có từ tháng {since:month}: báo cáo tháng {month:month} phải do {others:list} gửi.",
+            "{unit} exists only from {since:month}: the return for {month:month} must come from "
+            "{others:list}.",
+        ),
+        "not-begun-alone": (
+            "{unit} ({unit_code}) chỉ có từ tháng {since:month}: chưa có báo cáo tháng {month:month} "
+            "của đơn vị này.",
+            "{unit} ({unit_code}) exists only from {since:month}: there is no return of it for "
+            "{month:month}.",
+        ),
+    },
+    about="The commune named is a unit of the catalog, but not in the return's month (merged, "
+    "split or not yet created): the message names the unit that reports that month.",
+))
+
 
 def reference_markdown() -> str:
     """The reference list of problem codes (docs/PROBLEMS.md), from the registry."""

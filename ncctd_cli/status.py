@@ -1,5 +1,9 @@
 """Completeness: which communes have sent their return for a month, on time or late.
 
+The returns expected in a month are those of the units valid in that month (units change
+over time: :mod:`ncctd_cli.units`): 14 for 2025-05 and 7 for 2025-09 in the bundled catalog.
+A unit is listed for the months it is valid in; its other months are no return of its.
+
 A return counts as received when a version of it was accepted into the store (a refused
 file does not count). Its time is the time of the **first** accepted version: a commune that
 sent on time and corrected later stays on time; a correction does not make a return late,
@@ -83,6 +87,7 @@ class Entry:
     deadline: _dt.date
     state: str  # on_time | late | missing | not_due
     receipt: Receipt | None = None
+    key: str = ""  # the unit's key (its code unless a later unit reuses the code)
 
     @property
     def received(self) -> bool:
@@ -101,10 +106,13 @@ class Entry:
             return 0
         return max(0, (self.receipt.received_date - self.deadline).days)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, unit: bool = False) -> dict[str, Any]:
+        """``unit``: say the unit's key too (a catalog with units over time)."""
         r = self.receipt
-        return {
-            "code": self.code,
+        found: dict[str, Any] = {"code": self.code}
+        if unit:
+            found["unit"] = self.key or self.code
+        found.update({
             "name": self.name,
             "received": self.received,
             "received_at": r.received_at if r else None,
@@ -114,7 +122,8 @@ class Entry:
             "days_late": self.days_late if r else None,
             "versions": r.versions if r else 0,
             "updated_at": r.updated_at if r else None,
-        }
+        })
+        return found
 
 
 def judge(
@@ -124,7 +133,7 @@ def judge(
         state = "not_due" if today <= due else "missing"
     else:
         state = "on_time" if receipt.received_date <= due else "late"
-    return Entry(commune.code, commune.name, period, due, state, receipt)
+    return Entry(commune.code, commune.name, period, due, state, receipt, commune.key)
 
 
 def counts(entries: list[Entry]) -> dict[str, int]:
@@ -135,7 +144,11 @@ def counts(entries: list[Entry]) -> dict[str, int]:
 
 @dataclass
 class Completeness:
-    """Communes × months: every expected return of a window and its state."""
+    """Units × months: every expected return of a window and its state.
+
+    ``communes`` are the units valid in at least one month of the window, in catalog order;
+    ``entries`` are keyed by (unit key, month), for the months each unit is valid in.
+    ``over_time``: the catalog has units over time (JSON then names each unit's key too)."""
 
     first: Period
     last: Period
@@ -144,19 +157,39 @@ class Completeness:
     communes: list[Commune]
     entries: dict[tuple[str, Period], Entry] = field(default_factory=dict)
     year: int | None = None
+    over_time: bool = False
 
     @property
     def months(self) -> list[Period]:
         return months_between(self.first, self.last) if self.first <= self.last else []
 
     def entry(self, code: str, period: Period) -> Entry:
-        return self.entries[(code, period)]
+        """A unit's entry for a month, by its key, or by its code (the unit of that code valid
+        in that month)."""
+        found = self.entries.get((code, period))
+        if found is not None:
+            return found
+        for commune in self.communes:
+            if commune.code == code and (commune.key, period) in self.entries:
+                return self.entries[(commune.key, period)]
+        raise KeyError((code, period))
 
     def month(self, period: Period) -> list[Entry]:
-        return [self.entries[(c.code, period)] for c in self.communes]
+        """The entries of a month: one per unit valid in it, in catalog order."""
+        return [self.entries[(c.key, period)] for c in self.communes if (c.key, period) in self.entries]
 
-    def commune(self, code: str) -> list[Entry]:
-        return [self.entries[(code, p)] for p in self.months]
+    def commune(self, key: str) -> list[Entry]:
+        """A unit's entries (by its key; a bare code is the earliest unit of that code), for the
+        months of the window it is valid in."""
+        return [self.entries[(key, p)] for p in self.months if (key, p) in self.entries]
+
+    def shown_codes(self) -> list[str]:
+        """How each listed unit is named in a grid: its code, or its key when another listed
+        unit has the same code (04456 until 2025-06 and 04456@2025-07 since, in a 2025 grid)."""
+        from collections import Counter
+
+        same = Counter(c.code for c in self.communes)
+        return [c.code if same[c.code] == 1 else c.key for c in self.communes]
 
     @property
     def totals(self) -> dict[str, int]:
@@ -171,11 +204,24 @@ class Completeness:
             "period": str(period),
             "deadline": deadline(period, self.deadline_day).isoformat(),
             **counts(entries),
-            "communes": [e.to_json() for e in entries],
+            "communes": [e.to_json() for e in entries],  # (a month: codes are unambiguous)
         }
 
     def grid_json(self) -> dict[str, Any]:
-        """Communes × months: the state of every return, with counts per month and commune."""
+        """Communes × months: the state of every return, with counts per month and commune
+        (a unit's ``months`` are those it is valid in)."""
+        communes = []
+        for c in self.communes:
+            entries = self.commune(c.key)
+            record: dict[str, Any] = {"code": c.code}
+            if self.over_time:
+                record.update({
+                    "unit": c.key,
+                    "from": str(c.since) if c.since else None,
+                    "to": str(c.until) if c.until else None,
+                })
+            record.update({"name": c.name, **counts(entries), "months": {str(e.period): e.state for e in entries}})
+            communes.append(record)
         return {
             "year": self.year,
             "from": str(self.first),
@@ -190,15 +236,7 @@ class Completeness:
                 }
                 for p in self.months
             ],
-            "communes": [
-                {
-                    "code": c.code,
-                    "name": c.name,
-                    **counts(self.commune(c.code)),
-                    "months": {str(e.period): e.state for e in self.commune(c.code)},
-                }
-                for c in self.communes
-            ],
+            "communes": communes,
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -218,13 +256,16 @@ class Completeness:
         return header, rows
 
     def grid_rows(self) -> tuple[list[str], list[list[Any]]]:
+        """Units × months; a month a unit is not valid in is an empty cell."""
         header = ["code", "name", *(str(p) for p in self.months), "received", "on_time", "late", "missing"]
         rows = []
-        for c in self.communes:
-            entries = self.commune(c.code)
+        for c, shown in zip(self.communes, self.shown_codes(), strict=True):
+            entries = self.commune(c.key)
+            states = {e.period: e.state for e in entries}
             n = counts(entries)
             rows.append(
-                [c.code, c.name, *(e.state for e in entries), n["received"], n["on_time"], n["late"], n["missing"]]
+                [shown, c.name, *(states.get(p, "") for p in self.months), n["received"], n["on_time"],
+                 n["late"], n["missing"]]
             )
         return header, rows
 
@@ -237,16 +278,23 @@ def completeness(
     today: _dt.date | None = None,
     year: int | None = None,
 ) -> Completeness:
-    """The state of every commune's return for every month from ``first`` to ``last``."""
+    """The state of every unit's return for every month from ``first`` to ``last`` that
+    the unit is valid in."""
     today = today or _dt.date.today()
     catalog = store.catalog
     found = receipts(store, first, last)
-    result = Completeness(first, last, catalog.deadline_day, today, list(catalog.communes), year=year)
-    for period in result.months:
+    months = months_between(first, last) if first <= last else []
+    valid = {m: catalog.units_on(m) for m in months}
+    listed = {u.key for units in valid.values() for u in units}
+    result = Completeness(
+        first, last, catalog.deadline_day, today, [u for u in catalog.units if u.key in listed],
+        year=year, over_time=catalog.has_validity,
+    )
+    for period in months:
         due = deadline(period, catalog.deadline_day)
-        for commune in catalog.communes:
-            result.entries[(commune.code, period)] = judge(
-                commune, period, found.get((commune.code, period)), due, today
+        for commune in valid[period]:
+            result.entries[(commune.key, period)] = judge(
+                commune, period, found.get((commune.key, period)), due, today
             )
     return result
 

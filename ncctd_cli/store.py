@@ -10,6 +10,10 @@
 - ``problems``: the warnings each stored version came in with: a code and its parameters
   (JSON), worded when shown; those stored before schema 2 have their Vietnamese message.
 - ``migrations``: the schema changes applied to the store (see :mod:`ncctd_cli.migrations`).
+- ``communes`` (the catalog's communes as a code-keyed reader knows them: the units of its
+  first month), and since schema 3 ``units``, ``unit_changes``, ``areas``: the units over
+  time (:mod:`ncctd_cli.catalog_tables`). ``returns.commune`` and ``facts.commune`` hold the
+  unit's key: its code, or ``code@YYYY-MM`` for a later unit reusing a code.
 
 WAL journal, a busy timeout, and one transaction per return (or per batch with ``atomic``):
 a return is always wholly in or wholly out.
@@ -32,11 +36,21 @@ from typing import Any
 
 from . import __version__, migrations
 from .catalog import Catalog, Commune, Indicator, Rule, default_catalog
+from .catalog_tables import (
+    UNITS_SCHEMA,
+    Rekey,
+    apply_rekey,
+    plan_rekey,
+    read_units,
+    resolved_changes,
+    write_units,
+)
 from .hashing import content_hash
 from .model import Problem, Return
+from .units import code_of_key
 from .vietnamese import Period
 
-__all__ = ["SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
+__all__ = ["CatalogMismatch", "SaveBatch", "Store", "StoreError", "StoredVersion", "content_hash", "default_path"]
 
 SCHEMA_VERSION = migrations.LATEST_VERSION  # what SCHEMA makes; older stores are migrated
 DEFAULT_TIMEOUT = 30.0
@@ -73,13 +87,23 @@ CREATE TABLE IF NOT EXISTS problems (
   message TEXT NOT NULL, file TEXT, sheet TEXT, cell TEXT, commune TEXT, period TEXT,
   indicator TEXT, params TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS problems_return ON problems (return_id);
-""" + migrations.MIGRATIONS_TABLE
+""" + migrations.MIGRATIONS_TABLE + UNITS_SCHEMA
 # SCHEMA is the latest schema written out, exactly as the migrations leave an older store
 # (column order, and the SQL text SQLite keeps: ADD COLUMN appends ", <column>" to it).
 
 
 class StoreError(Exception):
     """The store could not be used (locked, damaged, not writable, full): exit code 3."""
+
+
+class CatalogMismatch(Exception):
+    """A catalog that cannot replace a store's: stored returns of units it does not have
+    (``unknown``: (unit key, month) pairs), or of indicators it does not have (``missing``)."""
+
+    def __init__(self, unknown: list[tuple[str, str]], missing: list[str]) -> None:
+        super().__init__(f"{len(unknown)} unit-months, {len(missing)} indicators not in the catalog")
+        self.unknown = unknown
+        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -469,11 +493,25 @@ class Store:
             [(r.code, r.text, r.severity, r.message) for r in catalog.rules],
         )
         c.executemany("INSERT INTO settings VALUES (?,?)", list(catalog.settings.items()))
+        write_units(c, catalog)
         self._catalog = None
 
-    def replace_catalog(self, catalog: Catalog) -> None:
-        with self.transaction():
+    def replace_catalog(self, catalog: Catalog) -> Rekey:
+        """Put another catalog in the store. A store that holds returns takes it only if
+        every stored return still has its unit: its unit key valid in its month, or another
+        unit with the same code valid then, which the return moves to (a catalog that now
+        knows of the 2025 change: a 2025-09 return stored under the old Xã Nậm Có belongs
+        to the new one); and every stored indicator still exists. Otherwise
+        :class:`CatalogMismatch` (nothing changed). Returns what was moved."""
+        with self.transaction() as c:
+            plan = plan_rekey(c, catalog)
+            stored = {code for (code,) in c.execute("SELECT DISTINCT indicator FROM facts")}
+            missing = sorted(stored - set(catalog.indicator_by_code))
+            if plan.unknown or missing:
+                raise CatalogMismatch(plan.unknown, missing)
             self._write_catalog(catalog)
+            apply_rekey(c, plan.moves)
+        return plan
 
     @property
     def catalog(self) -> Catalog:
@@ -488,7 +526,8 @@ class Store:
                     "FROM indicators ORDER BY position"
                 )
             ]
-            communes = [
+            stored = read_units(c)
+            communes = stored.units or [
                 Commune(code, name, tuple(a for a in aliases.split("|") if a))
                 for code, name, aliases in c.execute(
                     "SELECT code, name, aliases FROM communes ORDER BY position"
@@ -501,7 +540,10 @@ class Store:
                 )
             ]
             settings = dict(c.execute("SELECT key, value FROM settings").fetchall())
-            self._catalog = Catalog(indicators, communes, rules, settings)
+            catalog = Catalog(indicators, communes, rules, settings, areas=stored.areas)
+            if stored.changes:
+                catalog = catalog.with_changes(resolved_changes(catalog, stored.changes))
+            self._catalog = catalog
         return self._catalog
 
     # ------------------------------------------------------------ writing
@@ -650,6 +692,14 @@ class Store:
         return found
 
     def versions(self, commune: str, period: Period) -> list[StoredVersion]:
+        """Every version of a unit's return for a month, oldest first. ``commune`` is the
+        unit's key, or a code: the unit of that code valid in that month (``04462`` for
+        2026-01 is the Xã Nậm Có of 2025-07, key ``04462@2025-07``)."""
+        unit = self.catalog.timeline.unit_with_code(code_of_key(commune), period)
+        if unit is not None and unit.key != commune and commune not in self.catalog.unit_by_key:
+            commune = unit.key  # (a key the catalog does not know: read as a code)
+        elif unit is not None and unit.key != commune and not self._has_return(commune, period):
+            commune = unit.key
         rows = self.conn.execute(
             "SELECT id, commune, period, version, received_at, file, sheet, sha256, is_current "
             "FROM returns WHERE commune = ? AND period = ? ORDER BY version",
@@ -669,6 +719,11 @@ class Store:
                 )
             )
         return versions
+
+    def _has_return(self, commune: str, period: Period) -> bool:
+        return self.conn.execute(
+            "SELECT 1 FROM returns WHERE commune = ? AND period = ? LIMIT 1", (commune, str(period))
+        ).fetchone() is not None
 
     def received(self, first: Period, last: Period) -> list[tuple[str, str, str, str | None, str | None]]:
         """Current returns in a window: (commune, period, received_at, file, sheet)."""

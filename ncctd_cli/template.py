@@ -389,11 +389,11 @@ def write_templates(
     *,
     force: bool = False,
 ) -> list[Written]:
-    """One form per commune (default: every commune of the catalog) inside ``folder``.
+    """One form per commune (default: every unit of the catalog valid in ``period``) inside ``folder``.
 
     Every target is checked before anything is written: without ``force``, one name taken
     means nothing is written."""
-    targets = plan(folder, communes if communes is not None else catalog.communes, period)
+    targets = plan(folder, communes if communes is not None else catalog.units_on(period), period)
     if not force:
         taken = [path for _, path in targets if path.exists() or path.is_symlink()]
         if taken:

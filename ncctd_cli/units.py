@@ -60,6 +60,11 @@ def _open_key(code: str, since: Period | None) -> str:
     return code if since is None else f"{code}@{since}"
 
 
+def code_of_key(key: str) -> str:
+    """The code a unit key names: ``04456@2025-07`` → ``04456``, ``04462`` → ``04462``."""
+    return key.split("@", 1)[0]
+
+
 @dataclass(frozen=True)
 class Commune:
     """A unit: a commune-level unit valid from ``since`` to ``until`` (months, inclusive,
@@ -383,14 +388,19 @@ class Timeline:
         return list(self._in.get(unit.key, ()))
 
     def _spread(
-        self, unit: Commune, last: Period | None = None, absorb: Commune | None = None
+        self,
+        unit: Commune,
+        last: Period | None = None,
+        absorb: Commune | None = None,
+        after: Period | None = None,
     ) -> tuple[dict[str, float], float]:
         """Follow the unit's area forward through the changes (up to month ``last``):
         ``{unit key: share}``; with ``absorb``, what reaches that unit stops there and is
-        returned apart."""
+        returned apart. ``after``: only the changes after that month (default: after the
+        unit's first month, i.e. all of its own)."""
         dist: dict[str, float] = {unit.key: 1.0}
         absorbed = 0.0
-        start = unit.since
+        start = unit.since if after is None else after
         for month in self.change_months:
             if (start is not None and month <= start) or (last is not None and month > last):
                 continue
@@ -424,6 +434,22 @@ class Timeline:
     def holders_on(self, unit: Commune, period: Period) -> dict[Commune, float]:
         """Like :meth:`current_units`, following only the changes up to ``period``."""
         return self._ordered(self._spread(unit, last=period)[0])
+
+    def holders_of_month(self, unit: Commune, month: Period, last: Period) -> dict[str, float]:
+        """Who holds in month ``last`` the area a unit's figures of ``month`` covered:
+        ``{unit key: share}``, following the changes after ``month`` up to ``last``. A month
+        past the unit's last month (figures a store kept from before its catalog knew of the
+        change) counts as its last month: its area has passed on since. A unit that keeps
+        part of its area through a change holds its own later months whole."""
+        after = month if unit.until is None or month <= unit.until else unit.until
+        if unit.since is not None and after < unit.since:
+            after = unit.since
+        return self._spread(unit, last=last, after=after)[0]
+
+    def change_months_between(self, first: Period, last: Period) -> list[Period]:
+        """The months of changes in ``first`` + 1 … ``last``: what makes figures of the window's
+        months belong, in ``last``, to other units than the ones that reported them."""
+        return [m for m in self.change_months if first < m <= last]
 
     def former_units(self, unit: Commune) -> dict[Commune, float]:
         """Every unit whose area (or part of it) passed into this one, transitively, with the
@@ -586,6 +612,30 @@ class Timeline:
     def units_under(self, area: Area) -> list[Commune]:
         """The units below an area (at any depth), in catalog order."""
         return [u for u in self.units if area in self.areas_of(u)]
+
+    def levels(self) -> list[str]:
+        """The levels of the areas (``district``, ``province``…), as first written, in order."""
+        found: dict[str, str] = {}
+        for area in self.areas:
+            found.setdefault(area.level.strip().casefold(), area.level.strip())
+        return list(found.values())
+
+    def areas_at_level(self, unit: Commune, level: str) -> list[Area]:
+        """The area(s) of ``level`` a unit's figures go under: its own (from its ``parent``
+        chain), else, for a unit above which that level no longer exists (a new commune and
+        the former districts), the areas of that level of the units whose area it took
+        (its former units), in catalog order: one when they all lay in one area, several
+        when the unit straddles an old border (Xã Tú Lệ), none when nothing is known."""
+        own = self.areas_of(unit, level)
+        if own:
+            return own[:1]
+        found: list[Area] = []
+        for former in self.former_units(unit):
+            for area in self.areas_of(former, level)[:1]:
+                if area not in found:
+                    found.append(area)
+        position = {a.key: n for n, a in enumerate(self.areas)}
+        return sorted(found, key=lambda a: position[a.key])
 
 
 # ==================================================================== conversion table

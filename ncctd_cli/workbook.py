@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .catalog import Catalog, Indicator
+from .catalog import Catalog, Commune, Indicator
 from .model import Problem
 from .render import safe_cell
 from .rollup import Rollup, RollupRow, rollup
-from .vietnamese import Period, bucket_label, window_label
+from .vietnamese import Period, bucket_label, parse_period, window_label
 
 if TYPE_CHECKING:
     from openpyxl.workbook import Workbook
@@ -278,7 +278,7 @@ def _new_workbook(title: str) -> Workbook:
 
 def row_label(result: Rollup, row: RollupRow) -> str:
     """The first column of a breakdown row: the commune's name, or the period in words."""
-    if result.by == "commune":
+    if result.by_units:
         return row.name
     if result.by == "district":
         return "Toàn huyện"
@@ -288,6 +288,7 @@ def row_label(result: Rollup, row: RollupRow) -> str:
 KEY_HEADING = {
     "district": "Đơn vị",
     "commune": "Xã, thị trấn",
+    "area": "Địa bàn",
     "month": "Tháng",
     "quarter": "Quý",
     "half": "6 tháng",
@@ -327,7 +328,7 @@ def breakdown_spec(
     for n, row in enumerate(result.rows, start=1):
         spec.rows.append([n, row_label(result, row), *(row.values.get(c) for c in codes),
                           row.received, row.expected])
-    if result.by == "commune":
+    if result.by_units:
         totals = district_total(result)
         spec.total_rows.append(["", "Toàn huyện", *(totals[c] for c in codes),
                                 result.received, result.expected])
@@ -357,7 +358,8 @@ def write_rollup_xlsx(result: Rollup, path: Path, *, store_name: str | None = No
             result,
             name=f"Theo {KEY_HEADING[result.by].lower()}",
             title=f"TỔNG HỢP SỐ LIỆU THEO {KEY_HEADING[result.by].upper()}",
-            subtitle=f"Kỳ: {label} ({_range_text(result.first, result.last)})",
+            subtitle=f"Kỳ: {label} ({_range_text(result.first, result.last)})"
+            + units_note(result.over_time, result.units, result.last),
             source=source,
         )
     write_sheet(wb, spec)
@@ -425,10 +427,28 @@ class ReportData:
     by_quarter: Rollup
     completeness: Completeness
     problems: list[Problem]
+    units: str = "current"  # the roll-ups' units: today's ("current") or as reported
 
     @property
     def label(self) -> str:
         return window_label(self.first, self.last)
+
+    @property
+    def units_note(self) -> str:
+        return units_note(self.catalog.has_validity, self.units, self.last)
+
+
+def units_note(over_time: bool, units: str, last: Period) -> str:
+    """Which units the figures are in, said under the title of the sheets of a catalog with
+    units over time (nothing for one without)."""
+    if not over_time:
+        return ""
+    if units == "reported":
+        return "; đơn vị: như các đơn vị đã báo cáo (đơn vị cũ giữ các tháng trước khi sắp xếp)"
+    return (
+        f"; đơn vị: theo đơn vị hành chính của tháng {last.month:02d}/{last.year} "
+        "(số liệu của đơn vị cũ tính cho đơn vị đã nhận địa bàn)"
+    )
 
 
 def previous_window(first: Period, last: Period) -> tuple[Period, Period]:
@@ -444,9 +464,10 @@ def cumulative_start(store: Store, first: Period) -> Period:
 
 
 def collect_report(
-    store: Store, first: Period, last: Period, *, today: _dt.date | None = None
+    store: Store, first: Period, last: Period, *, today: _dt.date | None = None, units: str = "current"
 ) -> ReportData:
-    """Compute every table of the report workbook for ``first``..``last``."""
+    """Compute every table of the report workbook for ``first``..``last``, in today's units
+    (``units="current"``) or as reported (see :func:`ncctd_cli.rollup.rollup`)."""
     from .status import completeness
 
     today = today or _dt.date.today()
@@ -457,14 +478,15 @@ def collect_report(
         today=today,
         catalog=store.catalog,
         store_name=store.path.name if store.path and store.persistent else None,
-        window=rollup(store, first, last),
-        previous=rollup(store, prev_first, prev_last),
-        cumulative=rollup(store, cumulative_start(store, first), last),
-        by_commune=rollup(store, first, last, by="commune"),
-        by_month=rollup(store, first, last, by="month"),
-        by_quarter=rollup(store, first, last, by="quarter"),
+        window=rollup(store, first, last, units=units),
+        previous=rollup(store, prev_first, prev_last, units=units),
+        cumulative=rollup(store, cumulative_start(store, first), last, units=units),
+        by_commune=rollup(store, first, last, by="commune", units=units),
+        by_month=rollup(store, first, last, by="month", units=units),
+        by_quarter=rollup(store, first, last, by="quarter", units=units),
         completeness=completeness(store, first, last, today=today),
         problems=store.stored_problems(first, last),
+        units=units,
     )
 
 
@@ -526,7 +548,7 @@ def summary_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         SHEET_SUMMARY,
         title,
         f"Kỳ báo cáo: {data.label} ({_range_text(data.first, data.last)}); kỳ trước: "
-        f"{window_label(prev_first, prev_last)} ({_range_text(prev_first, prev_last)})",
+        f"{window_label(prev_first, prev_last)} ({_range_text(prev_first, prev_last)}){data.units_note}",
         source,
         columns,
         freeze_columns=2,
@@ -584,11 +606,14 @@ def completeness_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         pages_wide=max(1, -(-len(months) // 18)),
     )
     for n, commune in enumerate(grid.communes, start=1):
-        entries = grid.commune(commune.code)
-        row: list[Any] = [n, commune.name, *(STATE_VI[e.state] for e in entries)]
+        entries = grid.commune(commune.key)
+        by_month = {e.period: e for e in entries}
+        # a month the unit is not valid in (before it was created, after it merged): empty
+        row: list[Any] = [n, commune.name, *(STATE_VI[e.state] if (e := by_month.get(p)) else None for p in months)]
         row += [sum(1 for e in entries if e.state == s) for s in states]
-        for k, entry in enumerate(entries):
-            spec.fills[(n - 1, 2 + k)] = STATE_FILL[entry.state]
+        for k, p in enumerate(months):
+            if p in by_month:
+                spec.fills[(n - 1, 2 + k)] = STATE_FILL[by_month[p].state]
         spec.rows.append(row)
     total: list[Any] = ["", "Số báo cáo đã nhận"]
     total += [sum(1 for e in grid.month(p) if e.received) for p in months]
@@ -601,6 +626,17 @@ def completeness_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         "nhận sau hạn đó; Thiếu: chưa nhận mà đã quá hạn; Chưa đến hạn: chưa nhận, chưa quá hạn."
     )
     return spec
+
+
+def unit_name(catalog: Catalog, code: str, period: str | None) -> str:
+    """The name of the unit a problem names: by its code in the problem's month (a code is
+    reused across a change), else by key."""
+    month = parse_period(period) if period else None
+    if month is not None:
+        found = catalog.resolve(code, month)
+        if isinstance(found, Commune):
+            return found.name
+    return catalog.commune_name(code)
 
 
 def problems_spec(data: ReportData, title: str, source: str) -> SheetSpec:
@@ -627,7 +663,7 @@ def problems_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         indicator = catalog.indicator_by_code.get(p.indicator or "")
         spec.rows.append([
             n,
-            catalog.commune_name(p.commune) if p.commune else "",
+            unit_name(catalog, p.commune, p.period) if p.commune else "",
             f"{period.month:02d}/{period.year}" if period else "",
             SEVERITY_VI.get(p.severity, p.severity),
             p.code,
@@ -758,7 +794,7 @@ def write_report_xlsx(data: ReportData, path: Path) -> None:
     label_upper = data.label.upper()
     source = _source_line(data.window.received, data.window.expected, data.store_name, data.today)
     wb = _new_workbook(f"{form_title} – {data.label}")
-    subtitle = f"Kỳ: {data.label} ({_range_text(data.first, data.last)})"
+    subtitle = f"Kỳ: {data.label} ({_range_text(data.first, data.last)}){data.units_note}"
 
     write_sheet(wb, summary_spec(data, f"{form_title} {label_upper}", source))
     communes_ws = write_sheet(wb, breakdown_spec(

@@ -65,6 +65,7 @@ CASES: dict[str, Case] = {
     "missing-commune": Case(commune=None),
     "unknown-commune": Case(commune="Xã Không Có"),
     "conflicting-identity": Case(commune="04462 - Xã Kim Nọi"),
+    "unit-not-active": Case(commune="Xã Hồ Bốn", period="2025-08"),  # merged into Khao Mang
     "missing-period": Case(period=None),
     "invalid-period": Case(period="tháng mười"),
     "future-period": Case(period="2099-01"),

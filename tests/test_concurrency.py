@@ -28,10 +28,11 @@ from tests.conftest import _env
 
 
 def write_long_returns(
-    folder: Path, months: int, *, last: tuple[int, int] = (2026, 10), seed: int = 7
+    folder: Path, months: int, *, last: tuple[int, int] = (2025, 6), seed: int = 7
 ) -> list[Path]:
     """``months`` CSV files in the long layout (``commune,period,indicator,value``), one per
-    month going back from ``last``, each holding the 14 communes' returns with every indicator.
+    month going back from ``last``, each holding the 14 communes' returns with every indicator
+    (the 14 units of the bundled catalog report until 2025-06: the 7 communes since).
     Values are random but valid (integers for integer indicators, ``12.3`` for the others)."""
     catalog = default_catalog()
     rng = random.Random(seed)

@@ -137,5 +137,5 @@ def test_kill_9_mid_import_then_rerun(run_ncctd, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_kill_9_mid_large_import_then_rerun(run_ncctd, tmp_path: Path) -> None:
-    """5 600 returns in 400 files (1993-07 … 2026-10)."""
+    """5 600 returns in 400 files (1992-03 … 2025-06)."""
     check_crash_and_rerun(run_ncctd, tmp_path, months=400)

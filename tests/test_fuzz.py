@@ -81,7 +81,15 @@ def test_parse_number_text_raises_only_number_text_error(text: str, decimal_poin
 @FAST
 def test_formula_leads_are_never_numbers(lead: str, rest: str, decimal_point: bool) -> None:
     """A value cell starting (after spaces, tabs, line breaks) with ``= + @`` is refused,
-    whatever follows; ``\t5`` is just a padded number."""
+    whatever follows; ``\t5`` is just a padded number. (Issue 12: ``+44``, a number typed
+    with its sign, is 44, as a spreadsheet shows it: a ``+`` followed by a number is read.)"""
+    if "+" in lead:
+        try:
+            value = parse_number_text(lead + rest, decimal_point=decimal_point)
+        except NumberTextError:
+            return
+        assert value is not None and value >= 0 and rest.strip()[:1].isdigit()
+        return
     with pytest.raises(NumberTextError):
         parse_number_text(lead + rest, decimal_point=decimal_point)
 

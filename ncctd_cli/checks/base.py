@@ -30,9 +30,11 @@ from ..vietnamese import (
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..catalog import Catalog
+    from ..catalog import Catalog, Commune, NotActive
     from ..frame import Frame
     from ..history import History, Known
+
+_UNSEEN: Any = object()  # not looked up yet (None is an answer: no such unit)
 
 STRUCTURE, COMMUNE, PERIOD, VALUES, COMPLETE, DUPLICATES, RULES, HISTORY, STORE = 10, 20, 30, 40, 50, 55, 60, 70, 80
 
@@ -161,24 +163,62 @@ class Checking:
     # ---------------------------------------------------------------- identity
 
     @cached_property
-    def communes(self) -> list[str | None]:
-        """The commune code of each return (None: not named, or no such commune); each
-        spelling looked up once. Sets ``Return.commune``."""
-        cache: dict[tuple[type, Any], str | None] = {}
-        found: list[str | None] = []
-        for ret in self.frame.returns:
+    def resolved(self) -> tuple[list[str | None], dict[int, NotActive]]:
+        """The unit of each return, resolved in the return's month (codes are reused: 04456
+        is one unit in 2024 and another in 2026): its key, None when not named, naming no
+        unit, or naming one not valid in that month; and those last ones by return, with
+        what the catalog says of them (ended: its successors; not begun: its
+        predecessors). A return naming no readable month is resolved whatever the month
+        (the first unit the text names), as a catalog without months always is: its month
+        is its problem. Each spelling is looked up once, each (spelling, month) once."""
+        catalog = self.catalog
+        over_time = catalog.has_validity
+        named: dict[tuple[type, Any], list[Commune]] = {}
+        cache: dict[tuple[type, Any, Period | None], str | NotActive | None] = {}
+        keys: list[str | None] = []
+        inactive: dict[int, NotActive] = {}
+        for r, (ret, period) in enumerate(zip(self.frame.returns, self.parsed_periods, strict=True)):
             text = ret.commune_text
-            code = None
-            if text is not None:
-                key = (type(text), text)
-                if key in cache:
-                    code = cache[key]
+            if text is None:
+                keys.append(None)
+                continue
+            spelling = (type(text), text)
+            when = period if over_time else None
+            found = cache.get((*spelling, when), _UNSEEN)
+            if found is _UNSEEN:
+                units = named.get(spelling)
+                if units is None:
+                    exact, stripped = catalog.timeline.candidates(text)
+                    units = named[spelling] = list(dict.fromkeys((*exact, *stripped)))
+                if not units:
+                    found = None
+                elif when is None:
+                    found = units[0].key
                 else:
-                    code = cache[key] = self.catalog.commune(text)
-            found.append(code)
-            if code is not None:
-                ret.commune = code
-        return found
+                    valid = next((u for u in units if u.valid_in(when)), None)
+                    found = valid.key if valid is not None else catalog.resolve(text, when)
+                cache[(*spelling, when)] = found
+            if isinstance(found, str):
+                keys.append(found)
+                ret.commune = found
+            else:
+                keys.append(None)
+                if found is not None:
+                    inactive[r] = found
+        return keys, inactive
+
+    @property
+    def communes(self) -> list[str | None]:
+        """The unit key of each return (see :attr:`resolved`; the code itself for a unit
+        that is the first of its code, so every unit of a catalog without months). Sets
+        ``Return.commune``."""
+        return self.resolved[0]
+
+    @property
+    def not_active(self) -> dict[int, NotActive]:
+        """The returns naming a unit that is not valid in their month, with what the
+        catalog says of it (problem ``unit-not-active``)."""
+        return self.resolved[1]
 
     @cached_property
     def parsed_periods(self) -> list[Period | None]:

@@ -19,6 +19,7 @@ from ..i18n import set_language
 from .localized import LANG_PARAM, WordedCommand, tr
 
 if TYPE_CHECKING:
+    from ..catalog import Catalog, Commune
     from ..store import Store
     from ..vietnamese import Period
 
@@ -288,6 +289,57 @@ def resolve_window(
             tr(f"--from {first} ở sau --to {last}.", f"--from {first} is after --to {last}.")
         )
     return first, last
+
+
+# ------------------------------------------------------------------ units over time
+
+
+def units_option(func: F) -> F:
+    """``--units current|reported``: figures in today's units (the units of the window's
+    last month, which each month's figures are attributed to) or as the units reported them."""
+    return click.option(
+        "--units",
+        "units",
+        type=click.Choice(["current", "reported"]),
+        default="current",
+        show_default=True,
+        help=tr(
+            "Đơn vị hành chính: current = theo đơn vị hiện nay (đơn vị của tháng cuối kỳ; số liệu "
+            "của các đơn vị cũ tính cho đơn vị đã nhận địa bàn của chúng), reported = như các "
+            "đơn vị đã báo cáo (đơn vị cũ giữ các tháng trước khi sắp xếp).",
+            "Administrative units: current = today's units (those of the window's last month; "
+            "the figures of former units go to the units that took their area), reported = the "
+            "units as they reported (former units keep the months before the change).",
+        ),
+    )(func)
+
+
+def unit_of_month(catalog: Catalog, text: str, period: Period, *, param_hint: str = "--commune") -> Commune:
+    """The unit a ``--commune`` names in a month (code, name, alias), or a usage error:
+    no such commune (with "did you mean"), or a unit not valid that month (naming the unit
+    that reports it: the problem ``unit-not-active``'s sentence)."""
+    from ..catalog import Commune as Unit
+    from ..checks.commune import not_active_params
+    from ..problems import Problem
+
+    found = catalog.resolve(text, period)
+    if isinstance(found, Unit):
+        return found
+    if found is None:
+        hints = catalog.suggest_communes(text)
+        hint = tr(f" Có phải: {', '.join(hints)}?", f" Did you mean: {', '.join(hints)}?") if hints else ""
+        raise click.BadParameter(
+            tr(f"không có xã/thị trấn «{text}» trong danh mục.", f"no commune {text!r} in the catalog.") + hint,
+            param_hint=param_hint,
+        )
+    raise click.BadParameter(Problem.of("unit-not-active", **not_active_params(found)).message, param_hint=param_hint)
+
+
+def units_words(units: str) -> str:
+    """How a roll-up's choice of units is said under its figures."""
+    if units == "reported":
+        return tr("theo đơn vị như đã báo cáo", "units as reported")
+    return tr("theo đơn vị hành chính hiện nay", "in today's units")
 
 
 # ------------------------------------------------------------------ output

@@ -19,10 +19,11 @@ from .common import (
     output_options,
     store_errors,
     tr,
+    unit_of_month,
 )
 
 if TYPE_CHECKING:
-    from ..catalog import Catalog
+    from ..catalog import Catalog, Commune
     from ..store import StoredVersion
     from ..vietnamese import Period
 
@@ -184,34 +185,79 @@ def history_renderables(data: dict[str, Any], catalog: Catalog) -> list[Any]:
     help=tr("Xã/thị trấn (tên hoặc mã).", "Commune (name or code)."),
 )
 @click.option("--period", type=PERIOD, required=True, help=tr("Kỳ báo cáo (YYYY-MM).", "The month (YYYY-MM)."))
+@click.option(
+    "--former",
+    is_flag=True,
+    help=tr(
+        "Xã mới sau sắp xếp: kèm báo cáo tháng đó của các đơn vị cũ đã nhập vào xã (ví dụ "
+        "Xã Khao Mang, tháng 03/2025: Xã Khao Mang cũ và Xã Hồ Bốn).",
+        "A commune made by a merger: also the returns of that month from the former units whose "
+        "area it took (e.g. the new Khao Mang commune in 2025-03: the old Khao Mang and Ho Bon).",
+    ),
+)
 @format_option("table", "json")
 @output_options
 @store_errors
-def history_command(commune: str, period: Period, fmt: str, output: Path | None, force: bool) -> None:
+def history_command(commune: str, period: Period, former: bool, fmt: str, output: Path | None, force: bool) -> None:
     from ..render import write_json
 
     check_output(output, force)
     with open_store_for_read() as store:
         catalog = store.catalog
-        code = catalog.commune(commune)
-        if code is None:
-            hints = catalog.suggest_communes(commune)
-            hint = tr(f" Có phải: {', '.join(hints)}?", f" Did you mean: {', '.join(hints)}?") if hints else ""
-            raise click.BadParameter(
-                tr(f"không có xã/thị trấn «{commune}» trong danh mục.", f"no commune {commune!r} in the catalog.")
-                + hint,
-                param_hint="--commune",
-            )
-        versions = store.versions(code, period)
-    data = history_json(code, catalog.commune_name(code), period, versions, catalog)
+        unit = latest_unit(catalog, commune) if former else unit_of_month(catalog, commune, period)
+        versions = store.versions(unit.key, period) if unit.valid_in(period) else []
+        shares = catalog.former_units(unit) if former else {}
+        earlier = [(u, store.versions(u.key, period)) for u in shares if u.valid_in(period)]
+    data = history_json(unit.code, unit.name, period, versions, catalog)
+    if former:  # (with a month, a code names one unit: the key is said only with --former)
+        data = {"commune": data.pop("commune"), "unit": unit.key, **data}
+        data["former"] = [
+            {
+                "commune": u.code, "unit": u.key, "name": u.name, "share": shares[u],
+                "versions": history_json(u.code, u.name, period, found, catalog)["versions"],
+            }
+            for u, found in earlier
+        ]
     stream = open_output(output)
     try:
         if fmt == "json":
             write_json(data, stream)
         else:
             console = make_console(stream)
-            for renderable in history_renderables(data, catalog):
-                console.print(renderable)
+            if unit.valid_in(period):
+                for renderable in history_renderables(data, catalog):
+                    console.print(renderable)
+            else:
+                since = f"{unit.since.month:02d}/{unit.since.year}" if unit.since else ""
+                console.print(
+                    tr(
+                        f"{unit.name} ({unit.code}) chỉ có từ tháng {since}; tháng "
+                        f"{period.month:02d}/{period.year} do các đơn vị cũ báo cáo.",
+                        f"{unit.name} ({unit.code}) exists only from {unit.since}; {period} was "
+                        "reported by the former units.",
+                    )
+                )
+            for item in data.get("former", []):
+                console.print(
+                    tr(
+                        f"\n— Đơn vị cũ {item['name']} ({item['commune']}), nay thuộc {unit.name}:",
+                        f"\n— Former unit {item['name']} ({item['commune']}), now part of {unit.name}:",
+                    )
+                )
+                for renderable in history_renderables({**item, "period": data["period"]}, catalog):
+                    console.print(renderable)
     finally:
         if output is not None:
             stream.close()
+
+
+def latest_unit(catalog: Catalog, text: str) -> Commune:
+    """The unit a name or code means when asked about its history over a change: among the
+    units it names, the one that began last (``Nậm Có``: the commune since 2025-07)."""
+    from ..vietnamese import Period
+
+    exact, stripped = catalog.timeline.candidates(text)
+    found = exact or stripped
+    if not found:
+        unit_of_month(catalog, text, Period.today())  # the "no such commune" error
+    return max(found, key=lambda u: -1 if u.since is None else u.since.index)

@@ -20,6 +20,7 @@ from .common import (
     resolve_window,
     store_errors,
     tr,
+    units_option,
     window_options,
 )
 
@@ -58,6 +59,7 @@ from .common import (
         "indicator the article gives (not the workdays).",
     ),
 )
+@units_option
 @output_options
 @store_errors
 def narrative_command(
@@ -66,6 +68,7 @@ def narrative_command(
     year: int | None,
     fmt: str,
     indicators: str | None,
+    units: str,
     output: Path | None,
     force: bool,
 ) -> None:
@@ -76,14 +79,14 @@ def narrative_command(
     with open_store_for_read() as store:
         window = resolve_window(store, first, last, year)  # type: ignore[arg-type]
         try:
-            story = narrative(store, *window, indicators=codes)
+            story = narrative(store, *window, indicators=codes, units=units)
         except KeyError as exc:
             click.echo(
                 tr(f"ncctd: không có chỉ tiêu «{exc.args[0]}».", f"ncctd: no indicator {exc.args[0]!r}."),
                 err=True,
             )
             raise SystemExit(EXIT_USAGE) from exc
-        n_communes = len(store.catalog.communes)
+        n_communes = story.n_units
     if story.received < story.expected:
         info(
             tr(

@@ -14,6 +14,7 @@ from .common import (
     resolve_window,
     store_errors,
     tr,
+    units_option,
     window_options,
 )
 
@@ -44,9 +45,10 @@ from .common import (
     is_flag=True,
     help=tr("Cho phép ghi đè tệp -o đã có.", "Allow -o to overwrite an existing file."),
 )
+@units_option
 @store_errors
 def report_command(
-    first: object, last: object, year: int | None, output: Path, force: bool
+    first: object, last: object, year: int | None, output: Path, force: bool, units: str
 ) -> None:
     from ..workbook import collect_report, write_report_xlsx
 
@@ -57,7 +59,7 @@ def report_command(
     check_output(output, force)
     with open_store_for_read() as store:
         window = resolve_window(store, first, last, year)  # type: ignore[arg-type]
-        data = collect_report(store, *window)
+        data = collect_report(store, *window, units=units)
     write_report_xlsx(data, output)
     info(
         tr(

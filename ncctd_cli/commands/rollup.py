@@ -17,6 +17,7 @@ from .common import (
     resolve_window,
     store_errors,
     tr,
+    units_option,
     window_options,
 )
 
@@ -31,11 +32,18 @@ from .common import (
 @window_options
 @click.option(
     "--by",
-    type=click.Choice(["district", "commune", "month", "quarter", "half", "year"]),
+    metavar="[district|commune|month|quarter|half|year|LEVEL]",
     default="district",
     show_default=True,
-    help=tr("Chia theo.", "Break down by."),
+    help=tr(
+        "Chia theo: toàn huyện (district), xã, tháng, quý, 6 tháng, năm, hoặc một cấp của "
+        "areas.csv trong danh mục (ví dụ province; area:district cho các huyện cũ).",
+        "Break down by: the whole district (district), commune, month, quarter, half-year, "
+        "year, or a level of the catalog's areas.csv (e.g. province; area:district for the "
+        "former districts).",
+    ),
 )
+@units_option
 @click.option(
     "--indicators",
     metavar="CODES",
@@ -61,6 +69,7 @@ def rollup_command(
     last: object,
     year: int | None,
     by: str,
+    units: str,
     indicators: str | None,
     fmt: str,
     excel_csv: bool,
@@ -68,7 +77,7 @@ def rollup_command(
     force: bool,
 ) -> None:
     from ..render import rollup_tables, write_csv, write_json
-    from ..rollup import rollup
+    from ..rollup import GROUPINGS, grouping_of, rollup
 
     check_output(output, force)
     if excel_csv:  # --excel-csv alone means CSV; with another format it is a mistake
@@ -81,11 +90,25 @@ def rollup_command(
             )
     if fmt == "xlsx" and output is None:
         raise click.UsageError(tr("--format xlsx cần -o TỆP.xlsx.", "--format xlsx needs -o FILE.xlsx."))
+    by = by.strip()
+    if not by:
+        raise click.BadParameter(tr("hãy ghi cách chia.", "give a breakdown."), param_hint="--by")
     codes = [c.strip() for c in indicators.split(",") if c.strip()] if indicators else None
     with open_store_for_read() as store:
+        try:
+            grouping_of(by, store.catalog)
+        except ValueError:
+            levels = [
+                f"area:{level}" if level in GROUPINGS else level for level in store.catalog.timeline.levels()
+            ]
+            known = ", ".join([*GROUPINGS, *levels])
+            raise click.BadParameter(
+                tr(f"«{by}» không phải cách chia; hãy chọn: {known}.", f"{by!r} is not a breakdown; choose: {known}."),
+                param_hint="--by",
+            ) from None
         window = resolve_window(store, first, last, year)  # type: ignore[arg-type]
         try:
-            result = rollup(store, *window, by=by, indicators=codes)
+            result = rollup(store, *window, by=by, indicators=codes, units=units)
         except KeyError as exc:
             click.echo(tr(f"ncctd: không có chỉ tiêu {exc}.", f"ncctd: no indicator {exc}."), err=True)
             raise SystemExit(EXIT_USAGE) from exc

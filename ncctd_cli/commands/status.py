@@ -146,12 +146,14 @@ def grid_renderables(result: Completeness) -> list[Any]:
         table.add_column(label, justify="center", no_wrap=True, min_width=2)
     table.add_column(tr("Đã gửi", "Sent"), justify="right", no_wrap=True)
     for commune in result.communes:
-        entries = result.commune(commune.code)
+        entries = result.commune(commune.key)
+        by_month = {e.period: e for e in entries}
         n = counts(entries)
         due_count = n["expected"] - n["not_due"]
         table.add_row(
             commune.name,
-            *(Text(SYMBOL[e.state], style=STYLE[e.state]) for e in entries),
+            # a month the unit is not valid in (before it was created, after it merged): blank
+            *(Text(SYMBOL[e.state], style=STYLE[e.state]) if (e := by_month.get(p)) else "" for p in months),
             f"{n['received']}/{due_count}" if due_count else str(n["received"]),
         )
     table.add_section()

@@ -14,6 +14,7 @@ from .common import (
     open_store_for_read,
     store_errors,
     tr,
+    unit_of_month,
 )
 
 
@@ -87,20 +88,11 @@ def template_command(
     with open_store_for_read() as store:
         catalog = store.catalog
     if all_communes:
-        chosen = list(catalog.communes)
+        chosen = catalog.units_on(period)  # the units that report that month
     else:
         chosen = []
         for text in communes:
-            code = catalog.commune(text)
-            if code is None:
-                hints = catalog.suggest_communes(text)
-                hint = tr(f" Có phải: {', '.join(hints)}?", f" Did you mean: {', '.join(hints)}?") if hints else ""
-                raise click.BadParameter(
-                    tr(f"không có xã/thị trấn «{text}» trong danh mục.", f"no commune {text!r} in the catalog.")
-                    + hint,
-                    param_hint="--commune",
-                )
-            commune = catalog.commune_by_code[code]
+            commune = unit_of_month(catalog, text, period)
             if commune not in chosen:
                 chosen.append(commune)
 
