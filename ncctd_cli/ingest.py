@@ -47,9 +47,52 @@ class IngestOptions:
     validate_only: bool = False  # `ncctd validate`: statuses are valid / rejected
     today: Period | None = None
     received_at: str | None = None  # ISO time the returns came in (default: now)
+    # How each file's arrival is known when the manifest does not name it: "given"
+    # (received_at, or now), "unknown" (loaded from an archive: never on time nor late),
+    # "mtime" (the file's modification time).
+    arrival: str = "given"
+    arrivals: dict[str, str | None] = field(default_factory=dict)  # manifest: file → ISO time, None: unknown
     # Processes reading files alongside the checking and storing: None picks (several
     # cores and many files: up to 4), 1 reads everything in this process.
     workers: int | None = None
+
+    def arrival_of(self, file: str) -> tuple[str | None, bool]:
+        """When one file's returns came in: (ISO time or None for the default, known?)."""
+        if self.arrivals:
+            found = _manifest_entry(self.arrivals, file)
+            if found is not None:
+                return found[0], found[0] is not None
+        if self.arrival == "unknown":
+            return None, False
+        if self.arrival == "mtime":
+            return _modified_at(file)
+        return self.received_at, True
+
+
+def _manifest_entry(arrivals: dict[str, str | None], file: str) -> tuple[str | None] | None:
+    """The manifest's line for a file: the same path, or a line naming its last parts
+    (``xa-a.xlsx`` or ``2024-01/xa-a.xlsx`` for ``in/2024-01/xa-a.xlsx``)."""
+    path = file.replace("\\", "/")
+    if path in arrivals:
+        return (arrivals[path],)
+    parts = path.split("/")
+    for n in range(len(parts) - 1, 0, -1):
+        tail = "/".join(parts[-n:])
+        if tail in arrivals:
+            return (arrivals[tail],)
+    return None
+
+
+def _modified_at(file: str) -> tuple[str | None, bool]:
+    import datetime as dt
+    import os
+
+    try:
+        stamp = os.stat(file).st_mtime
+    except OSError:  # not a file on disk (bytes given to the library)
+        return None, False
+    when = min(dt.datetime.fromtimestamp(stamp).astimezone(), dt.datetime.now().astimezone())
+    return when.isoformat(timespec="seconds"), True
 
 
 @dataclass
@@ -270,6 +313,10 @@ class Ingestor:
                 self.report.files += 1
                 if self.on_file:
                     self.on_file(file)
+                when, known = self.options.arrival_of(file)
+                if when is not None or not known:
+                    for ret in parsed.returns:
+                        ret.received_at, ret.arrival_known = when, known
                 small = parsed.n_returns < 1000
                 builder.extend(parsed)
                 if builder.n_returns >= CHUNK_RETURNS:

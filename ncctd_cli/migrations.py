@@ -121,6 +121,14 @@ def _to_4(conn: sqlite3.Connection) -> None:
         conn.execute("ALTER TABLE indicators ADD COLUMN max_value REAL")
 
 
+def _to_5(conn: sqlite3.Connection) -> None:
+    # a return loaded from an archive long after it arrived: its arrival day is not known
+    # (not late); every return stored before arrived when it was received
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(returns)")}
+    if "arrival_known" not in columns:
+        conn.execute("ALTER TABLE returns ADD COLUMN arrival_known INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: list[Migration] = [
     Migration(
         2,
@@ -134,6 +142,7 @@ MIGRATIONS: list[Migration] = [
         _to_3,
     ),
     Migration(4, "indicators.max_value added (a catalog's per-indicator maximum; empty: none)", _to_4),
+    Migration(5, "returns.arrival_known added (0: the day a return arrived is not known)", _to_5),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else FIRST_VERSION

@@ -52,6 +52,8 @@ class Return:
     values: dict[str, Value] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     file_sha256: str | None = None
+    received_at: str | None = None  # the day it arrived (ISO), when not the time of the import
+    arrival_known: bool = True  # False: loaded from an archive, the day it arrived is unknown
     status: str = "pending"  # stored | replaced | unchanged | rejected | valid | cancelled
 
     def problem(

@@ -26,7 +26,8 @@ from .catalog import Commune
 from .store import Store
 from .vietnamese import Period, months_between
 
-STATES = ("on_time", "late", "missing", "not_due")
+# unknown: received, the day it arrived not known (loaded from an archive): neither on time nor late
+STATES = ("on_time", "late", "unknown", "missing", "not_due")
 
 
 def deadline(period: Period, day: int) -> _dt.date:
@@ -47,6 +48,7 @@ class Receipt:
     sheet: str | None
     versions: int
     updated_at: str  # the current version's time (equal to received_at with one version)
+    arrival_known: bool = True  # False: loaded later from an archive, its arrival day unknown
 
     @property
     def received_date(self) -> _dt.date:
@@ -62,6 +64,9 @@ def receipts(store: Store, first: Period, last: Period) -> dict[tuple[str, Perio
                  WHERE v.commune = cur.commune AND v.period = cur.period),
                (SELECT f.received_at FROM returns f
                  WHERE f.commune = cur.commune AND f.period = cur.period
+                 ORDER BY f.version LIMIT 1),
+               (SELECT f.arrival_known FROM returns f
+                 WHERE f.commune = cur.commune AND f.period = cur.period
                  ORDER BY f.version LIMIT 1)
         FROM returns cur
         WHERE cur.is_current = 1 AND cur.period BETWEEN ? AND ?
@@ -69,10 +74,10 @@ def receipts(store: Store, first: Period, last: Period) -> dict[tuple[str, Perio
         (str(first), str(last)),
     ).fetchall()
     found: dict[tuple[str, Period], Receipt] = {}
-    for commune, period_text, file, sheet, updated_at, versions, received_at in rows:
+    for commune, period_text, file, sheet, updated_at, versions, received_at, known in rows:
         period = Period.parse_iso(period_text)
         found[(commune, period)] = Receipt(
-            commune, period, received_at, file, sheet, int(versions), updated_at
+            commune, period, received_at, file, sheet, int(versions), updated_at, bool(known)
         )
     return found
 
@@ -95,14 +100,15 @@ class Entry:
 
     @property
     def on_time(self) -> bool | None:
-        """True/False for a received return; None when there is nothing to judge yet."""
-        if self.receipt is None:
+        """True/False for a received return; None when there is nothing to judge (not yet,
+        or the day it arrived is not known)."""
+        if self.receipt is None or not self.receipt.arrival_known:
             return None
         return self.state == "on_time"
 
     @property
     def days_late(self) -> int:
-        if self.receipt is None:
+        if self.receipt is None or not self.receipt.arrival_known:
             return 0
         return max(0, (self.receipt.received_date - self.deadline).days)
 
@@ -115,7 +121,7 @@ class Entry:
         found.update({
             "name": self.name,
             "received": self.received,
-            "received_at": r.received_at if r else None,
+            "received_at": r.received_at if r and r.arrival_known else None,
             "file": r.file if r else None,
             "on_time": self.on_time,
             "state": self.state,
@@ -131,6 +137,8 @@ def judge(
 ) -> Entry:
     if receipt is None:
         state = "not_due" if today <= due else "missing"
+    elif not receipt.arrival_known:
+        state = "unknown"  # in the store, the day it arrived not known: neither on time nor late
     else:
         state = "on_time" if receipt.received_date <= due else "late"
     return Entry(commune.code, commune.name, period, due, state, receipt, commune.key)
@@ -257,7 +265,7 @@ class Completeness:
 
     def grid_rows(self) -> tuple[list[str], list[list[Any]]]:
         """Units × months; a month a unit is not valid in is an empty cell."""
-        header = ["code", "name", *(str(p) for p in self.months), "received", "on_time", "late", "missing"]
+        header = ["code", "name", *(str(p) for p in self.months), "received", "on_time", "late", "unknown", "missing"]
         rows = []
         for c, shown in zip(self.communes, self.shown_codes(), strict=True):
             entries = self.commune(c.key)
@@ -265,7 +273,7 @@ class Completeness:
             n = counts(entries)
             rows.append(
                 [shown, c.name, *(states.get(p, "") for p in self.months), n["received"], n["on_time"],
-                 n["late"], n["missing"]]
+                 n["late"], n["unknown"], n["missing"]]
             )
         return header, rows
 

@@ -71,7 +71,7 @@ CREATE TABLE IF NOT EXISTS returns (
   id INTEGER PRIMARY KEY,
   commune TEXT NOT NULL, period TEXT NOT NULL, version INTEGER NOT NULL,
   received_at TEXT NOT NULL, file TEXT, sheet TEXT, layout TEXT, sha256 TEXT,
-  content_hash TEXT NOT NULL, is_current INTEGER NOT NULL DEFAULT 1,
+  content_hash TEXT NOT NULL, is_current INTEGER NOT NULL DEFAULT 1, arrival_known INTEGER NOT NULL DEFAULT 1,
   UNIQUE (commune, period, version));
 CREATE UNIQUE INDEX IF NOT EXISTS returns_current
   ON returns (commune, period) WHERE is_current = 1;
@@ -607,17 +607,18 @@ class Store:
                     )
                 cursor = c.execute(
                     "INSERT INTO returns (commune, period, version, received_at, file, sheet, "
-                    "layout, sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,1)",
+                    "layout, sha256, content_hash, arrival_known, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,1)",
                     (
                         ret.commune,
                         period,
                         version,
-                        received_at or now_iso(),
+                        ret.received_at or received_at or now_iso(),
                         ret.file,
                         ret.sheet,
                         ret.layout,
                         ret.file_sha256,
                         digest,
+                        int(ret.arrival_known),
                     ),
                 )
                 return_id = cursor.lastrowid
@@ -902,7 +903,7 @@ class SaveBatch:
         """Queue a return :meth:`decide` took (its values, in order, with their cells)."""
         before, generation = self._decided.pop((str(ret.commune), str(ret.period)), (None, -1))
         self._queue.append(
-            _Queued(ret, values, digest, self.received_at or self._now(), before, cells, generation)
+            _Queued(ret, values, digest, ret.received_at or self.received_at or self._now(), before, cells, generation)
         )
         self._queued_values += len(values)
         if (
@@ -1062,7 +1063,7 @@ class SaveBatch:
             version = found[1] + 1 if found else 1
             rows.append(
                 [next_id, ret.commune, period, version, item.received_at, ret.file, ret.sheet,
-                 ret.layout, ret.file_sha256, item.digest, 1]
+                 ret.layout, ret.file_sha256, item.digest, int(ret.arrival_known), 1]
             )
             latest[pair] = len(rows) - 1
             current[pair] = (next_id, version, item.digest)
@@ -1107,7 +1108,7 @@ def _apply(c: sqlite3.Connection, plan: _Plan) -> None:
     c.executemany("DELETE FROM facts WHERE period = ? AND commune = ?", plan.forget)
     c.executemany(
         "INSERT INTO returns (id, commune, period, version, received_at, file, sheet, layout, "
-        "sha256, content_hash, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "sha256, content_hash, arrival_known, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         plan.returns,
     )
     c.executemany("INSERT INTO return_values VALUES (?,?,?,?)", plan.values)

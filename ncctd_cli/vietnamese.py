@@ -385,3 +385,29 @@ def encode_windows_1258(text: str) -> bytes:
         tones = "".join(x for x in parts if x in _TONE_MARKS)
         out.append(nfc(base) + tones)
     return "".join(out).encode("cp1258")
+
+
+_UNKNOWN_WORDS = {"khong ro", "chua ro", "unknown", "khong biet"}
+_DAY_PATTERNS = (
+    re.compile(r"(?P<d>\d{1,2})[/.\-](?P<m>\d{1,2})[/.\-](?P<y>\d{4})"),  # 03/02/2024 (day first)
+    re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"),  # 2024-02-03
+)
+
+
+def is_unknown_word(text: str) -> bool:
+    """«không rõ», «chưa rõ», "unknown", "?": a day nobody knows."""
+    return fold_keep_separators(text).strip() in _UNKNOWN_WORDS or text.strip() == "?"
+
+
+def parse_day(text: str) -> _dt.date | None:
+    """A day as a Vietnamese office writes it (03/02/2024, 3-2-2024, 03.02.2024, day first)
+    or as ISO (2024-02-03), a time after it ignored; None when it is not a day."""
+    text = text.strip()
+    for pattern in _DAY_PATTERNS:
+        found = pattern.match(text)
+        if found and (found.end() == len(text) or text[found.end()] in " T"):
+            try:
+                return _dt.date(int(found["y"]), int(found["m"]), int(found["d"]))
+            except ValueError:
+                return None
+    return None

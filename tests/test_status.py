@@ -208,3 +208,83 @@ def test_status_without_a_period_shows_last_month(run_ncctd) -> None:
     done = run_ncctd("status", "--format", "json")
     assert done.returncode == 0
     assert json.loads(done.stdout)["period"] == str(Period.today().shift(-1))
+
+
+# ---------------------------------------------------------------- arrivals (issue 14, part 2)
+
+
+def _copy_samples(samples_dir: Path, dest: Path, *names: str) -> list[Path]:
+    dest.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for name in names:
+        target = dest / name
+        target.write_bytes((samples_dir / name).read_bytes())
+        copies.append(target)
+    return copies
+
+
+def test_archive_loaded_with_arrival_unknown_is_not_late(run_ncctd, db: Path, samples_dir: Path) -> None:
+    done = run_ncctd("--db", db, "ingest", "--received-at", "không rõ", samples_dir)
+    assert done.returncode in (0, 1), done.stderr  # the two refused samples
+    data = json.loads(run_ncctd("--db", db, "status", "--period", "2024-01", "--format", "json").stdout)
+    received = [c for c in data["communes"] if c["received"]]
+    assert len(received) == 14
+    assert {(c["state"], c["on_time"], c["received_at"]) for c in received} == {("unknown", None, None)}
+    assert data["late"] == 0 and data["on_time"] == 0 and data["unknown"] == 14
+    table = run_ncctd("--db", db, "status", "--period", "2024-01").stdout
+    assert "muộn" not in table.replace("0 muộn", "")
+    assert "không rõ ngày đến" in table and "14 không rõ ngày đến" in table
+    grid = run_ncctd("--db", db, "status", "--year", "2024").stdout
+    line = next(x for x in grid.splitlines() if x.startswith("Xã Hồ Bốn"))
+    assert line.split()[3:6] == ["?", "?", "✗"]
+    en = run_ncctd("--db", db, "--lang", "en", "status", "--period", "2024-01").stdout
+    assert "arrival day unknown" in en and "late" not in en.replace("0 late", "")
+
+
+def test_arrivals_from_a_manifest_and_from_file_times(run_ncctd, db: Path, samples_dir: Path, tmp_path: Path) -> None:
+    import os
+
+    inbox = tmp_path / "inbox" / "2024-01"
+    files = _copy_samples(samples_dir, inbox, "bc_04462_2024-01.xlsx", "bc_04477_2024-01.ods", "bc_04465_2024-01.xls")
+    manifest = tmp_path / "arrivals.csv"
+    manifest.write_text(
+        "Tên file;Ngày nhận\n2024-01/bc_04462_2024-01.xlsx;03/02/2024\nbc_04477_2024-01.ods;không rõ\n",
+        encoding="utf-8",
+    )
+    stamp = dt.datetime(2024, 2, 20, 9, 0).timestamp()
+    os.utime(files[2], (stamp, stamp))  # not in the manifest: its modification time
+    done = run_ncctd("--db", db, "ingest", "--arrivals", manifest, "--received-at", "mtime", *files)
+    assert done.returncode == 0, done.stderr
+    data = json.loads(run_ncctd("--db", db, "status", "--period", "2024-01", "--format", "json").stdout)
+    by_code = {c["code"]: c for c in data["communes"]}
+    assert by_code["04462"]["state"] == "on_time" and by_code["04462"]["received_at"].startswith("2024-02-03")
+    assert by_code["04477"]["state"] == "unknown"
+    assert by_code["04465"]["state"] == "late" and by_code["04465"]["received_at"].startswith("2024-02-20")
+    assert by_code["04465"]["days_late"] == 15
+
+
+def test_arrival_options_refuse_what_they_cannot_read(run_ncctd, db: Path, samples_dir: Path, tmp_path: Path) -> None:
+    one = samples_dir / "bc_04462_2024-01.xlsx"
+    bad_day = run_ncctd("--db", db, "ingest", "--received-at", "hôm qua", one)
+    assert bad_day.returncode == 2 and "không phải một ngày" in bad_day.stderr
+    manifest = tmp_path / "arrivals.csv"
+    manifest.write_text("file,day\nbc_04462_2024-01.xlsx,31/02/2024\n", encoding="utf-8")
+    bad_line = run_ncctd("--db", db, "ingest", "--arrivals", manifest, one)
+    assert bad_line.returncode == 2 and "dòng 2" in bad_line.stderr and "31/02/2024" in bad_line.stderr
+    manifest.write_text("bc_04462_2024-01.xlsx,2999-01-01\n", encoding="utf-8")
+    future = run_ncctd("--db", db, "ingest", "--arrivals", manifest, one)
+    assert future.returncode == 2 and "sau hôm nay" in future.stderr
+    for done in (bad_day, bad_line, future):
+        assert "Traceback" not in done.stderr
+    assert not db.exists()
+
+
+def test_arrival_unknown_survives_a_correction(store: Store) -> None:
+    ret = Return(file="old.xlsx", sheet="Báo cáo", layout="form", arrival_known=False)
+    ret.commune_text, ret.period_text = "04462", str(JAN)
+    ret.values = {"leader_visits": Value("leader_visits", 5, "E13")}
+    check_returns([ret], store.catalog)
+    store.save(ret)
+    put(store, "04462", JAN, "2024-03-01T08:00:00+07:00", visits=9, replace=True)
+    entry = month_status(store, JAN, today=dt.date(2024, 4, 1)).entry("04462", JAN)
+    assert entry.state == "unknown" and entry.receipt is not None and entry.receipt.versions == 2

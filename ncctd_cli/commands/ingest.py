@@ -36,13 +36,26 @@ from .common import ncctd_command, open_store_copy, open_store_for_write, store_
 @click.option(
     "--received-at",
     "received_on",
-    type=click.DateTime(["%Y-%m-%d", "%d/%m/%Y"]),
-    metavar=tr("NGÀY", "DATE"),
+    metavar=tr("NGÀY|không-rõ|mtime", "DATE|unknown|mtime"),
     help=tr(
         "Ngày các báo cáo này đến tay (2024-02-03 hoặc 03/02/2024), khi nhập muộn hơn ngày nhận; "
-        "mặc định là lúc nhập. Dùng để tính đúng hạn/muộn trong «ncctd status».",
+        "«không-rõ» khi nhập từ lưu trữ (không tính đúng hạn hay muộn); «mtime»: ngày sửa của "
+        "từng file. Mặc định là lúc nhập. Dùng cho đúng hạn/muộn trong «ncctd status».",
         "The day these returns arrived (2024-02-03 or 03/02/2024), when entering them later; "
-        "default now. Used for on time/late in 'ncctd status'.",
+        "'unknown' when loading an archive (neither on time nor late); 'mtime': each file's "
+        "modification time. Default now. Used for on time/late in 'ncctd status'.",
+    ),
+)
+@click.option(
+    "--arrivals",
+    "arrivals_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar=tr("FILE", "FILE"),
+    help=tr(
+        "Bảng ngày nhận từng file (CSV hai cột: tên file, ngày hoặc «không rõ»); file không có "
+        "trong bảng theo --received-at.",
+        "Each file's arrival day (CSV, two columns: file name, day or 'unknown'); files not "
+        "in it follow --received-at.",
     ),
 )
 @read_options
@@ -52,7 +65,8 @@ def ingest_command(
     replace: bool,
     dry_run: bool,
     atomic: bool,
-    received_on: object,
+    received_on: str | None,
+    arrivals_file: Path | None,
     decimal_point: bool,
     encoding: str | None,
     strict: bool,
@@ -66,8 +80,11 @@ def ingest_command(
 
     check_encoding(encoding)
     check_outputs(output, force, problems_file)
+    arrival, received_at, arrivals = arrival_options(received_on, arrivals_file)
     options = IngestOptions(
-        received_at=received_at_option(received_on),
+        received_at=received_at,
+        arrival=arrival,
+        arrivals=arrivals,
         replace=replace,
         dry_run=dry_run,
         atomic=atomic,
@@ -88,16 +105,18 @@ def ingest_command(
     sys.exit(code)
 
 
-def received_at_option(value: object) -> str | None:
-    """``--received-at DAY`` → the ISO time stored (noon that day, local time); not in the future."""
-    import datetime as dt
+def arrival_options(
+    received_on: str | None, arrivals_file: Path | None
+) -> tuple[str, str | None, dict[str, str | None]]:
+    """``--received-at`` and ``--arrivals`` → (how, ISO time, manifest); a usage error otherwise."""
+    from ..arrivals import ArrivalError, parse_received_at, read_manifest
 
-    if value is None:
-        return None
-    assert isinstance(value, dt.datetime)
-    if value.date() > dt.date.today():
-        raise click.BadParameter(
-            tr(f"ngày {value:%d/%m/%Y} ở sau hôm nay.", f"{value:%Y-%m-%d} is after today."),
-            param_hint="--received-at",
-        )
-    return value.replace(hour=12).astimezone().isoformat(timespec="seconds")
+    try:
+        arrival, received_at = parse_received_at(received_on) if received_on else ("given", None)
+    except ArrivalError as exc:
+        raise click.BadParameter(str(exc), param_hint="--received-at") from None
+    try:
+        manifest = read_manifest(arrivals_file) if arrivals_file else {}
+    except ArrivalError as exc:
+        raise click.BadParameter(str(exc), param_hint="--arrivals") from None
+    return arrival, received_at, manifest

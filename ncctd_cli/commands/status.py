@@ -25,8 +25,14 @@ if TYPE_CHECKING:
     from ..vietnamese import Period
 
 MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-SYMBOL = {"on_time": "✓", "late": "!", "missing": "✗", "not_due": "·"}
-STYLE = {"on_time": "green", "late": "yellow", "missing": "bold white on red", "not_due": "dim"}
+SYMBOL = {"on_time": "✓", "late": "!", "unknown": "?", "missing": "✗", "not_due": "·"}
+STYLE = {
+    "on_time": "green",
+    "late": "yellow",
+    "unknown": "cyan",
+    "missing": "bold white on red",
+    "not_due": "dim",
+}
 
 
 def state_words(entry: Entry) -> str:
@@ -34,6 +40,8 @@ def state_words(entry: Entry) -> str:
         text = tr("đúng hạn", "on time")
     elif entry.state == "late":
         text = tr(f"muộn {entry.days_late} ngày", f"{entry.days_late} day(s) late")
+    elif entry.state == "unknown":
+        text = tr("đã nhận, không rõ ngày đến", "received, arrival day unknown")
     elif entry.state == "missing":
         text = tr("CHƯA GỬI", "MISSING")
     else:
@@ -51,8 +59,8 @@ def _date(iso: str | None) -> str:
 
 def legend() -> str:
     return tr(
-        "✓ đúng hạn   ! muộn   ✗ chưa gửi (quá hạn)   · chưa đến hạn",
-        "✓ on time   ! late   ✗ missing (past the deadline)   · not due yet",
+        "✓ đúng hạn   ! muộn   ? không rõ ngày đến   ✗ chưa gửi (quá hạn)   · chưa đến hạn",
+        "✓ on time   ! late   ? arrival day unknown   ✗ missing (past the deadline)   · not due yet",
     )
 
 
@@ -96,8 +104,10 @@ def month_renderables(result: Completeness, period: Period) -> list[Any]:
     lines = [
         table,
         tr(
-            f"Đã nhận {n['received']}/{n['expected']} báo cáo: {n['on_time']} đúng hạn, {n['late']} muộn.",
-            f"Received {n['received']}/{n['expected']} returns: {n['on_time']} on time, {n['late']} late.",
+            f"Đã nhận {n['received']}/{n['expected']} báo cáo: {n['on_time']} đúng hạn, {n['late']} muộn"
+            + (f", {n['unknown']} không rõ ngày đến." if n["unknown"] else "."),
+            f"Received {n['received']}/{n['expected']} returns: {n['on_time']} on time, {n['late']} late"
+            + (f", {n['unknown']} with the arrival day unknown." if n["unknown"] else "."),
         ),
     ]
     missing = [e.name for e in entries if e.state == "missing"]
@@ -165,10 +175,12 @@ def grid_renderables(result: Completeness) -> list[Any]:
     )
     t = result.totals
     summary = tr(
-        f"Tổng: {t['received']} báo cáo đã nhận ({t['on_time']} đúng hạn, {t['late']} muộn), "
-        f"{t['missing']} chưa gửi đã quá hạn, {t['not_due']} chưa đến hạn.",
-        f"Total: {t['received']} received ({t['on_time']} on time, {t['late']} late), "
-        f"{t['missing']} missing past the deadline, {t['not_due']} not due yet.",
+        f"Tổng: {t['received']} báo cáo đã nhận ({t['on_time']} đúng hạn, {t['late']} muộn"
+        + (f", {t['unknown']} không rõ ngày đến" if t["unknown"] else "")
+        + f"), {t['missing']} chưa gửi đã quá hạn, {t['not_due']} chưa đến hạn.",
+        f"Total: {t['received']} received ({t['on_time']} on time, {t['late']} late"
+        + (f", {t['unknown']} arrival day unknown" if t["unknown"] else "")
+        + f"), {t['missing']} missing past the deadline, {t['not_due']} not due yet.",
     )
     return [table, legend(), summary]
 
