@@ -630,6 +630,8 @@ def _header_block(doc: Document, data: ReportData, words: Words) -> None:
     table = doc.add_table(rows=2, cols=2)
     _borders(table, visible=False)
     _fixed_layout(table, (left_mm, right_mm))
+    for row in table.rows:
+        _row_flags(row, header=False)
     top_left, top_right = table.rows[0].cells
     bottom_left, bottom_right = table.rows[1].cells
     for cell, mm in ((top_left, left_mm), (top_right, right_mm), (bottom_left, left_mm),
