@@ -168,8 +168,8 @@ UNITS_EN = {
     "tấn": "tonnes",
     "triệu đồng": "million VND",
     "doanh nghiệp": "enterprises",
-    "hợp tác xã": "cooperatives",
-    "tổ hợp tác": "cooperative groups",
+    "hợp tác xã": "co-ops",
+    "tổ hợp tác": "co-op groups",
 }
 
 
@@ -721,7 +721,7 @@ def _summary_section(doc: Document, data: ReportData, words: Words, number: str)
         f"Each indicator in {words.window(data.first, data.last)}, against the previous period of "
         f"equal length ({words.window(prev_first, prev_last)}){units_note}:",
     ), keep_next=True)
-    widths = (13.0, 61.0, 24.0, 23.0, 23.0, 21.0)
+    widths = (13.0, 57.0, 28.0, 23.0, 23.0, 21.0) if words.english else (13.0, 61.0, 24.0, 23.0, 23.0, 21.0)
     headings = (
         words("STT", "No."),
         words("Chỉ tiêu", "Indicator"),
@@ -800,8 +800,9 @@ def _completeness_section(doc: Document, data: ReportData, words: Words, number:
         "of the next month; on time or late is judged on the first version received.",
     ), keep_next=True)
     states = ["on_time", "late", "missing"] + (["not_due"] if total["not_due"] else [])
-    rest = TEXT_WIDTH_MM - 13.0 - 54.0
-    widths = (13.0, 54.0, *([rest / (2 + len(states))] * (2 + len(states))))
+    names_mm = 40.0 if words.english else 54.0  # English headings are longer words
+    rest = TEXT_WIDTH_MM - 13.0 - names_mm
+    widths = (13.0, names_mm, *([rest / (2 + len(states))] * (2 + len(states))))
     headings = (
         words("STT", "No."),
         words("Xã, thị trấn", "Commune"),

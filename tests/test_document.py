@@ -249,7 +249,7 @@ def test_completeness_table_against_status(work: Path) -> None:
                                               ("expected", "received", "on_time", "late", "missing")]
     assert [int(x) for x in rows[-1][2:]] == [status[k] for k in
                                                ("expected", "received", "on_time", "late", "missing")]
-    text = [p.text for p in doc.paragraphs if p.text.startswith("Đã nhận ")][0]
+    text = next(p.text for p in doc.paragraphs if p.text.startswith("Đã nhận "))
     assert text.startswith(f"Đã nhận {status['received']}/{status['expected']} báo cáo tháng (100%)")
 
 

@@ -40,7 +40,7 @@ def _figures_options(func: Callable[..., Any]) -> Callable[..., Any]:
     "  ncctd document --year 2023 -o bao-cao-2023.docx\n\n"
     "  ncctd document --year 2023 --template mau-cua-phong.docx -o bao-cao-2023.docx",
     "Write the official report (a Word .docx file) for a year (--year) or a window "
-    "(--from/--to), laid out as Decree 30/2020/NĐ-CP asks: issuing body, number, national title "
+    "(--from/--to), laid out as Decree 30/2020/ND-CP asks: issuing body, number, national title "
     "and motto, place and date; the results by indicator group (in the district article's "
     "words), a table of every indicator (this period, the previous period of equal length, "
     "change), completeness of reporting, recipients and signature; appendices with the figures "
@@ -62,8 +62,8 @@ def _figures_options(func: Callable[..., Any]) -> Callable[..., Any]:
     help=tr(
         "Mẫu .docx của cơ quan (khổ giấy, lề, đầu trang, các kiểu chữ như «Nội dung», «Đề mục», "
         "«Bảng»); nội dung của mẫu được thay bằng báo cáo. Mặc định: mẫu kèm theo ncctd.",
-        "The office's .docx template (page set-up, headers, styles such as «Nội dung», «Đề mục», "
-        "«Bảng»); its body is replaced by the report. Default: the template shipped with ncctd.",
+        "The office's .docx template (page set-up, headers, the report's named styles); its body "
+        "is replaced by the report. Default: the template shipped with ncctd.",
     ),
 )
 @click.option(
