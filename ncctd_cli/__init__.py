@@ -35,6 +35,8 @@ _EXPORTS = {
     "rollup": "api",
     "narrative": "api",
     "write_report": "api",
+    "document": "api",
+    "write_document": "api",
     "Rollup": "rollup",
 }
 
@@ -49,7 +51,7 @@ def __getattr__(name: str) -> Any:
 
 
 class _Package(types.ModuleType):
-    """``ncctd_cli.rollup``, ``.ingest`` and ``.narrative`` are both submodules and API
+    """``ncctd_cli.rollup``, ``.ingest``, ``.narrative`` and ``.document`` are both submodules and API
     functions. Importing a submodule binds its name on the package, which would hide the
     function (``nc.rollup(...)`` → "module is not callable"); here the function wins. The
     submodules stay importable by their full name (``from ncctd_cli.rollup import Rollup``)."""

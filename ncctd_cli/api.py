@@ -16,7 +16,10 @@ from .store import Store
 from .vietnamese import Period, parse_period
 
 if TYPE_CHECKING:
+    import datetime as _dt
+
     import pandas as pd
+    from docx.document import Document
 
     from .narrative import Narrative
 
@@ -78,6 +81,35 @@ def write_report(
 
     write_report_xlsx(collect_report(store, _period(first), _period(last), units=units), Path(path))
     return Path(path)
+
+
+def document(
+    store: Store,
+    first: str | Period,
+    last: str | Period,
+    *,
+    template: str | Path | None = None,
+    lang: str = "vi",
+    today: _dt.date | None = None,
+    units: str = "current",
+) -> Document:
+    """The official report (what ``ncctd document`` writes) as a python-docx ``Document``:
+    change it, then ``.save(path)``. ``template``: the office's .docx; ``lang="en"``: the
+    English version; ``units``: today's units or as reported (as ``write_report``'s)."""
+    from .document import document as _document
+
+    return _document(store, _period(first), _period(last), template=template, lang=lang,
+                     today=today, units=units)
+
+
+def write_document(
+    store: Store, first: str | Period, last: str | Period, path: str | Path, **options: Any
+) -> Path:
+    """Write the official report (``ncctd document``) to ``path`` (a .docx); ``options`` as
+    :func:`document`'s."""
+    from .document import save_document
+
+    return save_document(document(store, first, last, **options), Path(path))
 
 
 def read_file(

@@ -26,6 +26,7 @@ COMMANDS = {
     "history": "history",
     "report": "report",
     "narrative": "narrative",
+    "document": "document",
     "template": "template",
 }
 
@@ -73,6 +74,10 @@ SUMMARIES: dict[str, tuple[str, str]] = {
     "narrative": (
         "Viết đoạn văn báo cáo kết quả («Trong 3 năm qua, huyện đã tổ chức hơn 4.600 lượt …») từ số liệu đã lưu, theo thứ tự và lời văn của bài tổng kết của huyện.",
         "Write the report paragraph («Trong 3 năm qua, huyện đã tổ chức hơn 4.600 lượt …») from the stored returns, in the order and wording of the district's article.",
+    ),
+    "document": (
+        "Lập báo cáo chính thức (tệp Word .docx) cho một năm (--year) hoặc một khoảng tháng (--from/--to), trình bày theo Nghị định 30/2020/NĐ-CP: tên cơ quan, số ký hiệu, Quốc hiệu, Tiêu ngữ, địa danh và ngày tháng; kết quả theo từng nhóm chỉ tiêu (lời văn của bài tổng kết), bảng số liệu các chỉ tiêu (kỳ này, kỳ trước cùng độ dài, tăng/giảm), tình hình nộp báo cáo, Nơi nhận và chữ ký; phụ lục số liệu theo xã và biểu đồ.",
+        "Write the official report (a Word .docx file) for a year (--year) or a window (--from/--to), laid out as Decree 30/2020/ND-CP asks: issuing body, number, national title and motto, place and date; the results by indicator group (in the district article's words), a table of every indicator (this period, the previous period of equal length, change), completeness of reporting, recipients and signature; appendices with the figures by commune and charts.",
     ),
     "template": (
         "Tạo biểu mẫu báo cáo (xlsx) để gửi xã: đã ghi sẵn xã, kỳ báo cáo, mã, tên và đơn vị tính của mọi chỉ tiêu; chỉ ô «Số lượng» và «Ghi chú» được sửa; in vừa khổ A4.",

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # annotations only: `ncctd --help` imports this module for it
 
 EXACT_MAX_DIGITS = 3  # a whole number with at most this many significant digits is exact
 NEAR = "gần"  # the word for a figure rounded up
+NEAR_EN = "nearly"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ class Approx:
             return f"{over} {number}"
         if self.kind == "up":
             return f"{NEAR} {number}"
+        return number
+
+    def text_en(self, over: str = "more than") -> str:
+        """The English report's way: ``4,600``; ``more than 4,600``; ``nearly 150``."""
+        number = f"{float(self.shown):,.{self.decimals}f}"
+        if self.kind == "down":
+            return f"{over} {number}"
+        if self.kind == "up":
+            return f"{NEAR_EN} {number}"
         return number
 
 
@@ -79,8 +89,9 @@ def _decimals(number: Decimal) -> int:
 
 @dataclass(frozen=True)
 class Item:
-    """One indicator's phrase: ``{n}`` is where the figure goes; ``over`` is the phrase's
-    word for a figure rounded down ("trên" or "hơn")."""
+    """One indicator's phrase: ``{n}`` is where the figure goes (``{s}``: an English plural
+    ending, left out when the figure is 1); ``over`` is the phrase's word for a figure
+    rounded down ("trên" or "hơn")."""
 
     code: str
     template: str
@@ -291,12 +302,17 @@ def compose(
     last: Period,
     *,
     indicators: list[str] | None = None,
-    clauses: tuple[Clause, ...] = CLAUSES,
+    clauses: tuple[Clause, ...] | None = None,
+    lang: str = "vi",
 ) -> Narrative:
     """Write the paragraph for district totals (``None``: no data, left out).
 
     ``indicators``: only these codes (in the paragraph's order); default every catalog
-    indicator but those in :data:`NOT_IN_ARTICLE`."""
+    indicator but those in :data:`NOT_IN_ARTICLE`. ``lang="en"``: the English version
+    (:data:`CLAUSES_EN`, English numbers and period words) for the English report."""
+    english = lang == "en"
+    if clauses is None:
+        clauses = CLAUSES_EN if english else CLAUSES
     wanted = [i.code for i in catalog.indicators]
     if indicators is not None:
         wanted = [c for c in wanted if c in set(indicators)]
@@ -305,7 +321,8 @@ def compose(
     wanted_set = set(wanted)
     known = {code for clause in clauses for code in clause.codes}
     plan = [c for c in clauses if any(code in wanted_set for code in c.codes)]
-    plan += [generic_clause(catalog.indicator_by_code[c]) for c in wanted if c not in known]
+    make_generic = generic_clause_en if english else generic_clause
+    plan += [make_generic(catalog.indicator_by_code[c]) for c in wanted if c not in known]
 
     def has(code: str) -> bool:
         return code in wanted_set and totals.get(code) is not None
@@ -328,10 +345,11 @@ def compose(
                 value = totals[item.code]
                 assert value is not None
                 shown = approximate(float(value))
-                number = shown.text(item.over)
+                number = shown.text_en(item.over) if english else shown.text(item.over)
                 figures.append(Figure(item.code, float(value), number, shown.kind))
-                words_plain.append(item.template.replace("{n}", number))
-                words_md.append(_md_escape(item.template).replace("{n}", f"**{number}**"))
+                template = item.template.replace("{s}", "" if float(value) == 1 else "s")
+                words_plain.append(template.replace("{n}", number))
+                words_md.append(_md_escape(template).replace("{n}", f"**{number}**"))
             parts_plain.append(_join(lead, words_plain, group))
             parts_md.append(_join(lead, words_md, group, markdown=True))
         if not parts_plain:
@@ -340,12 +358,16 @@ def compose(
             opening = clause.opening
         plain.append(clause.group_joiner.join(parts_plain))
         marked.append(clause.group_joiner.join(parts_md))
-    words = window_in_words(first, last)
-    if plain:
-        text = f"Trong {words}, {opening}{'; '.join(plain)}."
-        markdown = f"Trong {words}, {opening}{'; '.join(marked)}."
+    if english:
+        words = window_in_words_en(first, last)
+        intro, nothing = f"In {words}, ", "no figures have been reported."
     else:
-        text = markdown = f"Trong {words}, chưa có số liệu nào được báo cáo."
+        intro, nothing = f"Trong {window_in_words(first, last)}, ", "chưa có số liệu nào được báo cáo."
+    if plain:
+        text = f"{intro}{opening}{'; '.join(plain)}."
+        markdown = f"{intro}{opening}{'; '.join(marked)}."
+    else:
+        text = markdown = f"{intro}{nothing}"
     left_out = [c for c in wanted if totals.get(c) is None]
     return Narrative(first, last, text, markdown, figures, left_out)
 
@@ -361,7 +383,7 @@ def _join(lead: str, words: list[str], group: Group, *, markdown: bool = False) 
 
 def narrative(
     store: Store, first: Period, last: Period, *, indicators: list[str] | None = None,
-    units: str = "current",
+    units: str = "current", lang: str = "vi",
 ) -> Narrative:
     """The paragraph for ``first``..``last`` from the stored returns (a district roll-up, in
     today's units or as reported: they differ only in stocks, when a change falls inside
@@ -377,7 +399,7 @@ def narrative(
                 raise KeyError(text)
             codes.append(code)
     result = rollup(store, first, last, units=units)
-    story = compose(result.totals, store.catalog, first, last, indicators=codes)
+    story = compose(result.totals, store.catalog, first, last, indicators=codes, lang=lang)
     story.expected, story.received = result.expected, result.received
     if units == "current":  # the units of the window's last month
         story.n_units = len(store.catalog.units_on(last))
@@ -408,3 +430,232 @@ def source_note(story: Narrative, n_communes: int, today: _dt.date | None = None
         f"{story.first.month:02d}/{story.first.year} – {story.last.month:02d}/{story.last.year}; "
         f"tổng hợp bằng ncctd ngày {today:%d/%m/%Y}. {RULE_VI}*"
     )
+
+
+# ------------------------------------------------------------------ the English version
+#
+# The office's report may be asked for in English (``ncctd --lang en document``): the same
+# clauses in the same order, worded in English, with English numbers ("more than 4,600",
+# "nearly 150"). The Vietnamese paragraph stays the standard the article sets.
+
+OVER_EN = "more than"
+
+
+def _en(code: str, lead: str, template: str) -> Clause:
+    return Clause((Group((Item(code, template, OVER_EN),), ((None, lead),)),), opening="the district ")
+
+
+CLAUSES_EN: tuple[Clause, ...] = (
+    _en(
+        "leader_visits",
+        "organised",
+        "{n} visit{s} by members of the Standing Committee, the Standing Board and the Executive "
+        "Committee of the District Party Organisation and by heads and deputy heads of district "
+        "departments, agencies and organisations to the meetings of grassroots Party cells and "
+        "committees",
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("cadre_participations", "{n} participation{s} of cadres, Party members, "
+                         "civil servants, public employees and workers", OVER_EN),
+                    Item("citizen_participations", "{n} participation{s} of citizens", OVER_EN),
+                ),
+                leads=((None, "mobilised"),),
+                last_joiner=" and ",
+                tail=" in specific works and tasks in the villages and residential groups",
+            ),
+        ),
+        opening="the district ",
+    ),
+    _en("workdays", "contributed", "{n} workday{s}"),
+    Clause(
+        (
+            Group(
+                (
+                    Item("propaganda_sessions", "{n} information session{s}", OVER_EN),
+                    Item("propaganda_listeners", "{n} listener{s}", OVER_EN),
+                ),
+                leads=(("propaganda_sessions", "held"), (None, "reached")),
+                last_joiner=" with ",
+            ),
+        ),
+        opening="the district ",
+    ),
+    _en("rural_road_km", "built, repaired or concreted", "{n} km of rural roads"),
+    _en("houses_for_poor", "built", "{n} house{s} for poor households in particular difficulty"),
+    Clause(
+        (
+            Group(
+                (
+                    Item("lighting_km", "{n} km of lit village roads", OVER_EN),
+                    Item("self_managed_roads", "{n} self-managed road model{s}", OVER_EN),
+                ),
+                leads=((None, "maintained"),),
+                last_joiner=" and ",
+            ),
+        ),
+        opening="the district ",
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("trees_planted", "{n} tree{s}", OVER_EN),
+                    Item("flower_road_km", "{n} km of flower-lined roads", OVER_EN),
+                ),
+                leads=((None, "planted"),),
+                last_joiner=" and ",
+                tail=" in the villages and residential groups",
+            ),
+        ),
+        opening="the district ",
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("cleanup_sessions", "{n} environmental clean-up session{s}", OVER_EN),
+                    Item("cleanup_road_km", "{n} km of rural roads", OVER_EN),
+                ),
+                leads=(("cleanup_sessions", "held"), (None, "cleaned up")),
+                last_joiner=" on ",
+            ),
+        ),
+        opening="the district ",
+    ),
+    _en("toilets_built", "built", "{n} toilet{s}"),
+    _en("cement_tonnes", "provided", "{n} tonne{s} of cement"),
+    _en("terraced_fields_ha", "reclaimed", "{n} ha of terraced fields"),
+    _en(
+        "donations_mvnd",
+        "mobilised organisations, individuals and benefactors to donate cash and goods worth",
+        "{n} million đồng in total to build new rural areas",
+    ),
+    Clause(
+        (
+            Group(
+                (
+                    Item("enterprises_new", "{n} enterprise{s}", OVER_EN),
+                    Item("cooperatives_new", "{n} cooperative{s}", OVER_EN),
+                    Item("coop_groups_new", "{n} cooperative group{s}", OVER_EN),
+                ),
+                leads=((None, "established"),),
+                last_joiner=" and ",
+            ),
+            Group(
+                (
+                    Item("enterprises_total", "{n} enterprise{s}", OVER_EN),
+                    Item("cooperatives_total", "{n} cooperative{s}", OVER_EN),
+                    Item("coop_groups_total", "{n} cooperative group{s}", OVER_EN),
+                ),
+                last_joiner=" and ",
+                leads=((None, "bringing the district's total to"),),
+            ),
+        ),
+        opening="the district ",
+    ),
+)
+
+
+def generic_clause_en(indicator: Indicator) -> Clause:
+    """The English phrase of an indicator with none of its own: «<label>: <n> <unit>»."""
+    template = f"{indicator.label.strip()}: {{n}}" + (f" {indicator.unit}" if indicator.unit else "")
+    return Clause((Group((Item(indicator.code, template, OVER_EN),)),), opening="across the district, ")
+
+
+_MONTHS_EN = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December",
+)
+
+
+def month_en(period: Period) -> str:
+    """``March 2024``."""
+    return f"{_MONTHS_EN[period.month - 1]} {period.year}"
+
+
+def window_in_words_en(first: Period, last: Period) -> str:
+    """:func:`window_in_words` in English, to follow «In …»: ``the past 3 years``, ``2023``,
+    ``the first 6 months of 2024``, ``the last 6 months of 2024``, ``Q2 2024``,
+    ``March 2024``, ``the period from April 2022 to September 2023``."""
+    months = last.index - first.index + 1
+    if first == last:
+        return month_en(first)
+    if first.month == 1 and last.month == 12:
+        years = last.year - first.year + 1
+        return str(first.year) if years == 1 else f"the past {years} years"
+    if first.year == last.year:
+        if months == 3 and first.month % 3 == 1:
+            return f"Q{first.quarter} {first.year}"
+        if first.month == 1:
+            return f"the first {months} months of {first.year}"
+        if last.month == 12:
+            return f"the last {months} months of {first.year}"
+    return f"the period from {month_en(first)} to {month_en(last)}"
+
+
+# ------------------------------------------------------------------ one paragraph per group
+#
+# The official report (``ncctd document``) gives the results under the form's groups
+# (I. Sinh hoạt, tuyên truyền; II. Huy động tham gia; …), one paragraph each, in the same
+# words: each group's paragraph is the paragraph above restricted to the group's indicators.
+
+
+@dataclass
+class GroupStory:
+    """One group's paragraph: ``group`` is the form group's name (``None`` for a catalog
+    without groups: one paragraph of everything) and ``codes`` the indicators it may write."""
+
+    group: str | None
+    codes: list[str]
+    story: Narrative
+
+
+def paragraph_groups(catalog: Catalog, indicators: list[str] | None = None) -> list[tuple[str | None, list[str]]]:
+    """The form's groups in catalog order, each with the indicators its paragraph writes
+    (default: those the article gives, as :func:`compose`); groups left with none are dropped."""
+    wanted = set(indicators) if indicators is not None else None
+    groups: dict[str | None, list[str]] = {}
+    for indicator in catalog.indicators:
+        if wanted is None and indicator.code in NOT_IN_ARTICLE:
+            continue
+        if wanted is not None and indicator.code not in wanted:
+            continue
+        key = (indicator.group or None) if catalog.has_groups else None
+        groups.setdefault(key, []).append(indicator.code)
+    return list(groups.items())
+
+
+def compose_groups(
+    totals: dict[str, float | int | None],
+    catalog: Catalog,
+    first: Period,
+    last: Period,
+    *,
+    indicators: list[str] | None = None,
+    lang: str = "vi",
+) -> list[GroupStory]:
+    """:func:`compose` once per group of :func:`paragraph_groups`."""
+    return [
+        GroupStory(group, codes, compose(totals, catalog, first, last, indicators=codes, lang=lang))
+        for group, codes in paragraph_groups(catalog, indicators)
+    ]
+
+
+def narrative_by_group(
+    store: Store,
+    first: Period,
+    last: Period,
+    *,
+    indicators: list[str] | None = None,
+    lang: str = "vi",
+    **options: Any,
+) -> list[GroupStory]:
+    """:func:`narrative` once per group: whatever :func:`narrative` does with the store
+    (``options`` such as the units of the figures are passed on) holds for every group."""
+    return [
+        GroupStory(group, codes, narrative(store, first, last, indicators=codes, lang=lang, **options))
+        for group, codes in paragraph_groups(store.catalog, indicators)
+    ]

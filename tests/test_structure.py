@@ -137,3 +137,14 @@ def test_the_scanner_sees_what_it_must() -> None:
     visitor = Imports("ncctd_cli.a", False)
     visitor.visit(ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .b import _T\n"))
     assert visitor.private == [] and visitor.imported == set()
+
+
+def test_no_merge_conflict_markers_are_left() -> None:
+    """A merge's ``<<<<<<<``/``>>>>>>>`` lines never land in the code or the docs."""
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for path in [*root.glob("ncctd_cli/**/*.py"), *root.glob("docs/**/*.md"), *root.glob("*.md"), *root.glob("tests/*.py")]:
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.startswith(("<<<<<<< ", ">>>>>>> ")):
+                found.append(f"{path.relative_to(root)}:{number}")
+    assert not found
