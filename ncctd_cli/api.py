@@ -91,15 +91,17 @@ def document(
     template: str | Path | None = None,
     lang: str = "vi",
     today: _dt.date | None = None,
+    charts: bool = True,
     units: str = "current",
 ) -> Document:
     """The official report (what ``ncctd document`` writes) as a python-docx ``Document``:
     change it, then ``.save(path)``. ``template``: the office's .docx; ``lang="en"``: the
-    English version; ``units``: today's units or as reported (as ``write_report``'s)."""
+    English version; ``charts=False``: no appendix of charts; ``units``: today's units or as
+    reported (as ``write_report``'s)."""
     from .document import document as _document
 
     return _document(store, _period(first), _period(last), template=template, lang=lang,
-                     today=today, units=units)
+                     today=today, charts=charts, units=units)
 
 
 def write_document(
