@@ -276,6 +276,17 @@ class Narrative:
     expected: int = 0
     received: int = 0
     n_units: int = 0  # the communes the figures are of (today's, or every one that reported)
+    carried_months: list[Period] = field(default_factory=list)  # months stocks were carried from
+
+    @property
+    def complete(self) -> bool:
+        return self.received >= self.expected
+
+    def note(self) -> str:
+        """The sentence an incomplete window's paragraph begins with ("" when complete)."""
+        from .honesty import incomplete_note
+
+        return incomplete_note(self.received, self.expected, self.carried_months)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -285,6 +296,7 @@ class Narrative:
             "figures": [f.__dict__ for f in self.figures],
             "left_out": self.left_out,
             "reporting": {"expected": self.expected, "received": self.received},
+            "carried_from": [str(p) for p in self.carried_months],
         }
 
 
@@ -401,6 +413,7 @@ def narrative(
     result = rollup(store, first, last, units=units)
     story = compose(result.totals, store.catalog, first, last, indicators=codes, lang=lang)
     story.expected, story.received = result.expected, result.received
+    story.carried_months = sorted({c.period for c in result.carried})
     if units == "current":  # the units of the window's last month
         story.n_units = len(store.catalog.units_on(last))
     else:  # every unit that reported (or was to report) in the window
@@ -424,11 +437,15 @@ RULE_EN = (
 
 def source_note(story: Narrative, n_communes: int, today: _dt.date | None = None) -> str:
     """The line under the paragraph in Markdown: where the figures come from, and the rule."""
+    from .i18n import tr
+
     today = today or _dt.date.today()
-    return (
+    window = f"{story.first.month:02d}/{story.first.year} – {story.last.month:02d}/{story.last.year}"
+    return tr(
         f"*Nguồn: {story.received}/{story.expected} báo cáo tháng của {n_communes} xã, thị trấn, "
-        f"{story.first.month:02d}/{story.first.year} – {story.last.month:02d}/{story.last.year}; "
-        f"tổng hợp bằng ncctd ngày {today:%d/%m/%Y}. {RULE_VI}*"
+        f"{window}; tổng hợp bằng ncctd ngày {today:%d/%m/%Y}. {RULE_VI}*",
+        f"*Source: {story.received}/{story.expected} monthly returns of {n_communes} communes and "
+        f"towns, {window}; compiled with ncctd on {today:%d/%m/%Y}. {RULE_EN}*",
     )
 
 

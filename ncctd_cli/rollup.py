@@ -20,6 +20,14 @@ aggregates are attributed in Python. Flows of the whole district or of a period 
 do not depend on the attribution (an area's months are moved, never lost or doubled) and
 keep their one statement.
 
+**Carried stocks.** A stock does not fall because a unit has not reported yet: a unit valid
+in a bucket (the window, or a month, quarter… of a breakdown) with no value of a stock in it
+keeps its latest stored value from before the bucket, counted in the bucket's figure and
+listed in :attr:`Rollup.carried` (unit, indicator, value, and the month it is from, which the
+outputs show: «số tháng 12/2023»). Flows are never carried: a month not reported is not
+counted. With a change of units inside the window, a holder's stock is its own latest value
+in the bucket, else its former units' latest values there, else what is carried.
+
 The number of returns expected in a month is the number of units valid in that month.
 """
 
@@ -73,6 +81,27 @@ class RollupRow:
     expected: int
     received: int
     code: str = ""  # a unit's or an area's code, as people know it (the key is unique: see Rollup.shown)
+    members: tuple[str, ...] = ()  # the units (keys) of a unit's or an area's row
+
+
+@dataclass(frozen=True)
+class Carried:
+    """A stock taken from before its bucket: the unit had not reported it inside."""
+
+    bucket: str  # the row it counts in: '' (the district, or a unit's row), or a period key
+    unit: str  # the unit's key
+    indicator: str
+    value: float
+    period: Period  # the month the value is from (before the bucket)
+
+    def to_json(self, *, with_key: bool = True) -> dict[str, Any]:
+        """``commune`` (its code), ``unit`` (its key, ``with_key``), ``indicator``, ``value``,
+        ``from`` (the month)."""
+        found: dict[str, Any] = {"commune": code_of_key(self.unit)}
+        if with_key:
+            found["unit"] = self.unit
+        found.update({"indicator": self.indicator, "value": self.value, "from": str(self.period)})
+        return found
 
 
 @dataclass
@@ -95,6 +124,8 @@ class Rollup:
     # the whole window's returns (expected, received) when the rows may count a return twice
     # (a unit split between two of today's units counts in both rows)
     reporting: tuple[int, int] | None = None
+    # stocks taken from before their bucket (units that had not reported them inside)
+    carried: list[Carried] = field(default_factory=list)
 
     @property
     def totals(self) -> dict[str, float | int | None]:
@@ -110,6 +141,18 @@ class Rollup:
     @property
     def received(self) -> int:
         return self.reporting[1] if self.reporting else sum(r.received for r in self.rows)
+
+    @property
+    def complete(self) -> bool:
+        """Every expected return of the window is in."""
+        return self.received >= self.expected
+
+    def carried_in(self, row: RollupRow) -> list[Carried]:
+        """The carried stocks counted in one row."""
+        if self.by_units:
+            members = set(row.members)
+            return [c for c in self.carried if c.unit in members]
+        return [c for c in self.carried if c.bucket == row.key]
 
     @property
     def by_units(self) -> bool:
@@ -134,6 +177,7 @@ class Rollup:
             row = self.rows[0]
             base["totals"] = row.values
             base["reporting"] = {"expected": row.expected, "received": row.received}
+            base["carried"] = [self._carried_json(c) for c in self.carried]
             return base
         key_name = {"commune": "commune", "area": "area"}.get(self.by, "period")
         rows = []
@@ -145,10 +189,18 @@ class Rollup:
                     record["unit"] = r.key
             record["values"] = r.values
             record["reporting"] = {"expected": r.expected, "received": r.received}
+            record["carried"] = [self._carried_json(c) for c in self.carried_in(r)]
             rows.append(record)
         base["rows"] = rows
         base["reporting"] = {"expected": self.expected, "received": self.received}
         return base
+
+    def _carried_json(self, c: Carried) -> dict[str, Any]:
+        found = c.to_json(with_key=self.over_time)
+        indicator = next((i for i in self.indicators if i.code == c.indicator), None)
+        if indicator is not None:
+            found["value"] = _clean(c.value, indicator)
+        return found
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
         """Header and rows for CSV: key column(s), then one column per indicator code."""
@@ -187,6 +239,15 @@ class Rollup:
         frame["expected"] = [r.expected for r in self.rows]
         frame["received"] = [r.received for r in self.rows]
         return frame
+
+    def carried_frame(self) -> pd.DataFrame:
+        """The carried stocks: one row per unit and indicator taken from before its bucket."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [[c.bucket, c.unit, c.indicator, c.value, str(c.period)] for c in self.carried],
+            columns=["bucket", "unit", "indicator", "value", "from"],
+        )
 
 
 def grouping_of(by: str, catalog: Catalog) -> tuple[str, str | None]:
@@ -233,10 +294,10 @@ def rollup(
     moved = units == "current" and bool(timeline.change_months_between(first, last))
     result = Rollup(first, last, grouping, chosen, units=units, level=level, over_time=catalog.has_validity)
     per_unit = grouping in ("commune", "area")
+    stocks = [i.code for i in chosen if i.is_stock]
     if not per_unit:
-        sums, received = _bucket_sums(store, first, last, grouping, chosen, catalog)
+        sums, received, present = _bucket_sums(store, first, last, grouping, chosen, catalog)
         if moved:  # stocks move with the areas; flows and counts do not change
-            stocks = [i.code for i in chosen if i.is_stock]
             if stocks:
                 attribution = _Attribution(catalog, first, last, units_of_window(store, catalog, first, last))
                 moved_stocks = attribution.stocks(store, grouping, stocks)
@@ -244,16 +305,30 @@ def rollup(
                     del sums[key]
                 for (bucket, _holder, code), total in moved_stocks.items():
                     sums[(bucket, code)] = sums.get((bucket, code), 0.0) + total
+                result.carried = attribution.carried
+        elif stocks:
+            result.carried = _carry_buckets(store, catalog, first, last, grouping, stocks, present)
+            for c in result.carried:
+                sums[(c.bucket, c.indicator)] = sums.get((c.bucket, c.indicator), 0.0) + c.value
         _period_rows(result, catalog, sums, received)
         return result
     in_play = units_of_window(store, catalog, first, last)
     if moved:
         attribution = _Attribution(catalog, first, last, in_play)
         keys, unit_sums, unit_received, unit_expected = attribution.by_holder(store, chosen)
+        result.carried = attribution.carried
+        members = attribution.members()
     else:
-        unit_sums, unit_received = _bucket_sums(store, first, last, "commune", chosen, catalog)
+        unit_sums, unit_received, _ = _bucket_sums(store, first, last, "commune", chosen, catalog)
         keys = in_play
         unit_expected = {key: _valid_months(catalog, key, first, last) for key in keys}
+        if stocks:
+            wanted = [(key, code) for key in keys if unit_expected[key] for code in stocks
+                      if unit_sums.get((key, code)) is None]
+            result.carried = _carried(store, "", wanted, first)
+            for c in result.carried:
+                unit_sums[(c.unit, c.indicator)] = c.value
+        members = {key: (key,) for key in keys}
     unit_rows = [
         RollupRow(
             key,
@@ -262,6 +337,7 @@ def rollup(
             unit_expected.get(key, 0),
             unit_received.get(key, 0),
             code_of_key(key),
+            members.get(key, (key,)),
         )
         for key in keys
     ]
@@ -281,15 +357,16 @@ def rollup(
 
 def _bucket_sums(
     store: Store, first: Period, last: Period, grouping: str, chosen: list[Indicator], catalog: Catalog
-) -> tuple[dict[tuple[str, str], float], dict[str, int]]:
+) -> tuple[dict[tuple[str, str], float], dict[str, int], dict[tuple[str, str], int]]:
     """The figures of the whole district or of each period bucket, as reported: one SQL
-    statement per kind."""
+    statement per kind; and of each (bucket, stock), how many units gave it."""
     conn = store.conn
     bucket = _BUCKET_SQL[grouping]
     window = (str(first), str(last))
     flows = [i.code for i in chosen if not i.is_stock]
     stocks = [i.code for i in chosen if i.is_stock]
     sums: dict[tuple[str, str], float] = {}
+    present: dict[tuple[str, str], int] = {}
     group = "" if grouping == "district" else "b, "  # a constant key costs a sort for nothing
     if flows:
         # Every row of the window is read once either way; without an IN list to test on
@@ -316,8 +393,8 @@ def _bucket_sums(
         # other (bare) columns from the row holding the maximum, here its value (a commune
         # has one row per indicator and month, so there is no tie).
         marks = ",".join("?" * len(stocks))
-        for key, code, total in conn.execute(
-            "SELECT b, indicator, SUM(value) FROM ("
+        for key, code, total, units in conn.execute(
+            "SELECT b, indicator, SUM(value), COUNT(*) FROM ("
             f"  SELECT {bucket} AS b, commune, indicator, value, MAX(period)"
             f"  FROM facts WHERE period BETWEEN ? AND ? AND indicator IN ({marks})"
             f"  GROUP BY {group}commune, indicator"
@@ -325,7 +402,93 @@ def _bucket_sums(
             (*window, *stocks),
         ):
             sums[(key, code)] = total
-    return sums, _received(store, first, last, grouping)
+            present[(key, code)] = int(units)
+    return sums, _received(store, first, last, grouping), present
+
+
+# ------------------------------------------------------------------ carried stocks
+
+
+def _buckets(first: Period, last: Period, grouping: str) -> dict[str, list[Period]]:
+    """The months of each bucket of a roll-up (one bucket, '', unless by period)."""
+    months = months_between(first, last)
+    if grouping not in PERIOD_GROUPINGS:
+        return {"": months}
+    found: dict[str, list[Period]] = {}
+    for month in months:
+        found.setdefault(bucket_of(month, grouping), []).append(month)
+    return found
+
+
+def _valid_in(catalog: Catalog, months: list[Period]) -> list[str]:
+    """The units valid in at least one of the months, in catalog order."""
+    found: dict[str, None] = {}
+    for month in months:
+        for unit in catalog.units_on(month):
+            found.setdefault(unit.key, None)
+    return list(found)
+
+
+def _carry_buckets(
+    store: Store, catalog: Catalog, first: Period, last: Period, grouping: str, stocks: list[str],
+    present: dict[tuple[str, str], int],
+) -> list[Carried]:
+    """The stocks units did not give inside each bucket, carried from before it. Only a
+    bucket where fewer units gave a stock than are valid in it is looked at unit by unit."""
+    carried: list[Carried] = []
+    for bucket, months in _buckets(first, last, grouping).items():
+        valid = _valid_in(catalog, months)
+        short = [code for code in stocks if present.get((bucket, code), 0) < len(valid)]
+        if not short:
+            continue
+        wanted: list[tuple[str, str]] = []
+        gave: dict[str, set[str]] = {}
+        for code in short:
+            gave[code] = {
+                key for (key,) in store.conn.execute(
+                    "SELECT commune FROM facts WHERE period BETWEEN ? AND ? AND indicator = ? GROUP BY commune",
+                    (str(months[0]), str(months[-1]), code),
+                )
+            }
+        wanted = [(key, code) for key in valid for code in short if key not in gave[code]]
+        carried.extend(_carried(store, bucket, wanted, months[0]))
+    return carried
+
+
+def _carried(store: Store, bucket: str, wanted: list[tuple[str, str]], before: Period) -> list[Carried]:
+    """Of each (unit, stock) wanted, its latest stored value before a month, if any (in the
+    order wanted)."""
+    if not wanted:
+        return []
+    latest = _latest_before(store, list(dict.fromkeys(k for k, _ in wanted)),
+                            list(dict.fromkeys(c for _, c in wanted)), before)
+    found = []
+    for key, code in wanted:
+        hit = latest.get((key, code))
+        if hit is not None:
+            found.append(Carried(bucket, key, code, hit[0], hit[1]))
+    return found
+
+
+def _latest_before(
+    store: Store, units: list[str], codes: list[str], before: Period
+) -> dict[tuple[str, str], tuple[float, Period]]:
+    """(unit, indicator) → (value, month) of the latest current return before ``before``
+    that gave it: each unit's returns found by the store's (commune, period) index, their
+    values by the facts' key."""
+    found: dict[tuple[str, str], tuple[float, Period]] = {}
+    code_marks = ",".join("?" * len(codes))
+    for start in range(0, len(units), 500):
+        chunk = units[start:start + 500]
+        for key, code, value, period in store.conn.execute(
+            "SELECT f.commune, f.indicator, f.value, MAX(f.period) FROM returns r "
+            "JOIN facts f ON f.period = r.period AND f.commune = r.commune "
+            f"WHERE r.is_current = 1 AND r.period < ? AND r.commune IN ({','.join('?' * len(chunk))}) "
+            f"AND f.indicator IN ({code_marks}) GROUP BY f.commune, f.indicator",
+            (str(before), *chunk, *codes),
+        ):
+            found[(key, code)] = (float(value), Period.parse_iso(period))
+    return found
 
 
 def _received(store: Store, first: Period, last: Period, grouping: str) -> dict[str, int]:
@@ -410,6 +573,7 @@ class _Attribution:
         self.stretches.append((start, last))
         self.in_play = in_play
         self._holders: dict[tuple[str, int], dict[str, float]] = {}
+        self.carried: list[Carried] = []  # what stocks() carried and used
 
     def stretch_of(self, period: str) -> int:
         n = 0
@@ -441,6 +605,16 @@ class _Attribution:
         start = a if unit.since is None or unit.since < a else unit.since
         end = b if unit.until is None or b < unit.until else unit.until
         return max(0, end.index - start.index + 1)
+
+    def members(self) -> dict[str, tuple[str, ...]]:
+        """Of each holder: the units whose figures it takes (itself first)."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for key in self.in_play:
+            for stretch in range(len(self.stretches)):
+                for holder in self.holders_of(key, stretch):
+                    if key not in found[holder]:
+                        found[holder].append(key)
+        return {h: tuple(sorted(keys, key=lambda k: k != h)) for h, keys in found.items()}
 
     def expected(self) -> dict[str, int]:
         """Of each holder: the returns expected in the window from the units whose figures
@@ -500,23 +674,39 @@ class _Attribution:
     def stocks(self, store: Store, grouping: str, codes: list[str]) -> dict[tuple[str, str, str], float]:
         """(bucket, holder, indicator) → the holder's stock in the bucket: its own latest
         value if it reported one there, else the sum of its former units' latest values
-        (times the share of their area it took). ``grouping``: ``commune`` (one bucket: the
-        window), ``district`` or a period breakdown."""
+        (times the share of their area it took), else what is carried from before the bucket
+        (:attr:`carried`). ``grouping``: ``commune`` (one bucket: the window), ``district``
+        or a period breakdown."""
         bucket = "''" if grouping in ("commune", "district", "area") else _BUCKET_SQL[grouping]
         marks = ",".join("?" * len(codes))
         own: dict[tuple[str, str, str], float] = {}
         former: dict[tuple[str, str, str], float] = defaultdict(float)
+        present: set[tuple[str, str, str]] = set()
         for b, key, code, value, period in store.conn.execute(
             f"SELECT {bucket} AS b, commune, indicator, value, MAX(period) FROM facts "
             f"WHERE period BETWEEN ? AND ? AND indicator IN ({marks}) GROUP BY b, commune, indicator",
             (str(self.first), str(self.last), *codes),
         ):
+            present.add((b, key, code))
             for holder, share in self.holders_of(key, self.stretch_of(period)).items():
                 if holder == key:
                     own[(b, holder, code)] = own.get((b, holder, code), 0.0) + value * share
                 else:
                     former[(b, holder, code)] += value * share
-        return {**former, **own}
+        carried: dict[tuple[str, str, str], float] = defaultdict(float)
+        grouping_of_buckets = grouping if grouping in PERIOD_GROUPINGS else "district"
+        for b, months in _buckets(self.first, self.last, grouping_of_buckets).items():
+            wanted = [(key, code) for key in _valid_in(self.catalog, months) for code in codes
+                      if (b, key, code) not in present]
+            for c in _carried(store, b, wanted, months[0]):
+                used = False
+                for holder, share in self.holders_of(c.unit, self.stretch_of(str(c.period))).items():
+                    if (b, holder, c.indicator) not in own and (b, holder, c.indicator) not in former:
+                        carried[(b, holder, c.indicator)] += c.value * share
+                        used = True
+                if used:
+                    self.carried.append(c)
+        return {**carried, **former, **own}
 
 
 def _area_rows(
@@ -547,6 +737,7 @@ def _area_rows(
                 group.values[code] = value if before is None else before + value
         group.expected += row.expected
         group.received += row.received
+        group.members += row.members
     return [groups[k] for k in sorted(groups, key=lambda k: (len(order[k]) > 1, order[k]))]
 
 

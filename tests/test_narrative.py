@@ -259,11 +259,21 @@ def test_narrative_help_states_the_rule(cli) -> None:  # type: ignore[no-untyped
     assert "Quy tắc làm tròn" in result.output and "gần" in result.output
 
 
-def test_partial_window_is_said_on_stderr(tmp_path: Path, run_ncctd) -> None:  # type: ignore[no-untyped-def]
+def test_partial_window_is_refused_or_said_first(tmp_path: Path, run_ncctd) -> None:  # type: ignore[no-untyped-def]
+    """Issue 14: an incomplete window is refused (exit 2, saying why and what to do), or with
+    --allow-incomplete its paragraph says so in its first words."""
     path = tmp_path / "w.csv"
     path.write_text(f"{WIDE_HEADER}\nNậm Có,2023-01,100,20,400,3.5\n", encoding="utf-8")
     assert run_ncctd("--db", "s.sqlite", "ingest", path).returncode == 0
-    result = run_ncctd("--db", "s.sqlite", "narrative", "--from", "2023-01", "--to", "2023-01")
+    refused = run_ncctd("--db", "s.sqlite", "narrative", "--from", "2023-01", "--to", "2023-01")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "mới nhận 1/14 báo cáo" in refused.stderr and "--allow-incomplete" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    result = run_ncctd("--db", "s.sqlite", "narrative", "--from", "2023-01", "--to", "2023-01", "--allow-incomplete")
     assert result.returncode == 0
-    assert result.stdout.startswith("Trong tháng 1/2023, huyện đã tổ chức 100 lượt")
-    assert "1/14" in result.stderr
+    assert result.stdout.startswith("Số liệu chưa đầy đủ: mới nhận 1/14 báo cáo tháng của kỳ này. ")
+    assert "Trong tháng 1/2023, huyện đã tổ chức 100 lượt" in result.stdout
+    en = run_ncctd("--db", "s.sqlite", "--lang", "en", "narrative", "--from", "2023-01", "--to", "2023-01",
+                   "--allow-incomplete")
+    assert en.stdout.startswith("Incomplete figures: only 1/14 monthly returns received")
+    assert "In January 2023, the district organised 100 visits" in en.stdout

@@ -49,9 +49,21 @@ def test_flows_sum_and_stocks_take_latest_value(store: Store, tmp_path: Path) ->
     assert result.to_json()["reporting"] == {"expected": 42, "received": 7}
     # a window ending in February takes February's stocks
     assert rollup(store, "2024-01", "2024-02").totals["enterprises_total"] == 5 + 3 + 7
-    # by month: each month's own stocks
-    by_month = {r.key: r.values for r in rollup(store, "2024-01", "2024-03", by="month").rows}
-    assert [by_month[m]["enterprises_total"] for m in ("2024-01", "2024-02", "2024-03")] == [6, 15, 6]
+    # by month: each month's own stocks, and (issue 14) a unit that did not give a stock in a
+    # month keeps its latest earlier value, listed as carried
+    months = rollup(store, "2024-01", "2024-03", by="month")
+    by_month = {r.key: r.values for r in months.rows}
+    assert [by_month[m]["enterprises_total"] for m in ("2024-01", "2024-02", "2024-03")] == [6, 15, 6 + 3 + 7]
+    assert [(c.bucket, c.unit, c.indicator, c.value, str(c.period)) for c in months.carried] == [
+        ("2024-03", "04465", "enterprises_total", 3.0, "2024-02"),  # no March return
+        ("2024-03", "04468", "enterprises_total", 7.0, "2024-02"),  # March's return left it empty
+    ]  # flows are never carried; 04468 had nothing before February to carry into January
+    march = next(r for r in months.to_json()["rows"] if r["period"] == "2024-03")
+    assert march["carried"] == [
+        {"commune": "04465", "unit": "04465", "indicator": "enterprises_total", "value": 3, "from": "2024-02"},
+        {"commune": "04468", "unit": "04468", "indicator": "enterprises_total", "value": 7, "from": "2024-02"},
+    ]
+    assert rollup(store, "2024-01", "2024-03").carried == []  # every stock given inside the window
     assert by_month["2024-03"]["trees_planted"] == 3
     by_quarter = rollup(store, "2024-01", "2024-03", by="quarter").rows
     assert [(r.key, r.values["enterprises_total"]) for r in by_quarter] == [("2024-Q1", 16)]

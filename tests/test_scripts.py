@@ -184,7 +184,7 @@ OTHER_COMMANDS_USAGE = [
 OTHER_COMMANDS_READ = [
     ("status", "--period", "2024-01", "--format", "json"),
     ("history", "--commune", "04456", "--period", "2024-01", "--format", "json"),
-    ("narrative", "--from", "2024-01", "--to", "2024-03"),
+    ("narrative", "--from", "2024-01", "--to", "2024-03", "--allow-incomplete"),
     ("report", "--year", "2024", "-o", "r.xlsx"),
     ("template", "--commune", "04456", "--period", "2024-01", "-o", "t.xlsx"),
 ]

@@ -68,8 +68,9 @@ class Truth:
         self.warnings: list[Key] = []
 
     def totals(self, first: Period, last: Period, communes: list[str] | None = None) -> dict[str, float | None]:
-        """Flows: the sum over the window; stocks: each commune's latest value, summed."""
-        keys = [k for k in self.values if first <= k[1] <= last and (communes is None or k[0] in communes)]
+        """Flows: the sum over the window; stocks: each commune's latest value, summed (a
+        commune with none in the window: its latest value before it, carried)."""
+        keys = [k for k in self.values if k[1] <= last and (communes is None or k[0] in communes)]
         found: dict[str, float | None] = {}
         for code in CODES:
             if IND[code].is_stock:
@@ -77,10 +78,10 @@ class Truth:
                 for commune, period in keys:
                     v = self.values[(commune, period)].get(code)
                     if v is not None and (commune not in latest or period > latest[commune][0]):
-                        latest[commune] = (period, v)
+                        latest[commune] = (period, v)  # the latest up to the window's end
                 found[code] = sum(v for _, v in latest.values()) if latest else None
             else:
-                present = [self.values[k][code] for k in keys if code in self.values[k]]
+                present = [self.values[k][code] for k in keys if k[1] >= first and code in self.values[k]]
                 found[code] = sum(present) if present else None
         return found
 

@@ -16,7 +16,8 @@ shape of the national «Bảng chuyển đổi ĐVHC mới - cũ») and the list
 - ``returns/YYYY-MM.csv``: long tables (``commune,period,indicator,value``) for 2024-01 …
   2026-10, seven indicators, the old units before 2025-07 and the new ones after, a few
   returns missing on purpose (listed in ``expected.json``);
-- ``expected.json``: per month the province totals of the returns received, and for 2025
+- ``expected.json``: per month the province totals of the returns received (the stocks of a
+  unit that did not report that month carried from its latest earlier month), and for 2025
   each new commune's figures in today's units (flows: its predecessors' months plus its own;
   stocks: its own latest value of the year), computed here from the generator's own series,
   independently of ncctd.
@@ -263,6 +264,9 @@ def main() -> None:
         shutil.rmtree(out)
     out.mkdir()
     by_month: dict[str, dict[str, object]] = {}
+    # a unit's latest reported figures (a stock of a month it did not report is carried from
+    # there: what ncctd's roll-up does; a new unit has no figures before its first month)
+    last_seen: dict[tuple[bool, str], dict[str, int]] = {}
     for month in all_months:
         units = old_units if month < CHANGE else new_units
         table = values if month < CHANGE else new_values
@@ -271,7 +275,13 @@ def main() -> None:
         received = 0
         for unit in units:
             if (unit.code, month) in missing:
+                before = last_seen.get((month < CHANGE, unit.code))
+                if before is not None:
+                    for code, _, is_stock in INDICATORS:
+                        if is_stock:
+                            totals[code] += before[code]
                 continue
+            last_seen[(month < CHANGE, unit.code)] = table[(unit.code, month)]
             received += 1
             figures = table[(unit.code, month)]
             for code, dec, _ in INDICATORS:

@@ -12,7 +12,6 @@ from ..narrative import RULE_VI as _RULE_VI
 from .common import (
     EXIT_USAGE,
     check_output,
-    info,
     ncctd_command,
     open_output,
     open_store_for_read,
@@ -59,6 +58,16 @@ from .common import (
         "indicator the article gives (not the workdays).",
     ),
 )
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help=tr(
+        "Vẫn viết khi kỳ chưa đủ báo cáo: câu đầu ghi rõ mới nhận bao nhiêu báo cáo. Không có "
+        "cờ này, kỳ chưa đủ báo cáo bị từ chối (mã thoát 2).",
+        "Write even when returns are missing: the first sentence says how many are in. Without "
+        "it an incomplete window is refused (exit code 2).",
+    ),
+)
 @units_option
 @output_options
 @store_errors
@@ -68,10 +77,12 @@ def narrative_command(
     year: int | None,
     fmt: str,
     indicators: str | None,
+    allow_incomplete: bool,
     units: str,
     output: Path | None,
     force: bool,
 ) -> None:
+    from ..i18n import language
     from ..narrative import narrative, source_note
 
     check_output(output, force)
@@ -79,7 +90,7 @@ def narrative_command(
     with open_store_for_read() as store:
         window = resolve_window(store, first, last, year)  # type: ignore[arg-type]
         try:
-            story = narrative(store, *window, indicators=codes, units=units)
+            story = narrative(store, *window, indicators=codes, units=units, lang=language())
         except KeyError as exc:
             click.echo(
                 tr(f"ncctd: không có chỉ tiêu «{exc.args[0]}».", f"ncctd: no indicator {exc.args[0]!r}."),
@@ -87,16 +98,22 @@ def narrative_command(
             )
             raise SystemExit(EXIT_USAGE) from exc
         n_communes = story.n_units
-    if story.received < story.expected:
-        info(
+    note = story.note()
+    if note and not allow_incomplete:
+        click.echo(
             tr(
-                f"Lưu ý: mới nhận {story.received}/{story.expected} báo cáo của kỳ này; đoạn văn "
-                "chỉ tính các báo cáo đã nhận.",
-                f"Note: only {story.received}/{story.expected} returns received for this window; "
-                "the paragraph counts those only.",
-            )
+                f"ncctd: {note} Đoạn văn chỉ tính các báo cáo đã nhận; thêm --allow-incomplete "
+                "để vẫn viết (câu đầu sẽ ghi rõ điều này), hoặc chọn kỳ đã đủ báo cáo "
+                "(xem «ncctd status»).",
+                f"ncctd: {note} The paragraph would count those only; add --allow-incomplete to "
+                "write it anyway (its first sentence says so), or choose a complete window (see "
+                "'ncctd status').",
+            ),
+            err=True,
         )
-    body = story.text if fmt == "text" else f"{story.markdown}\n\n{source_note(story, n_communes)}"
+        raise SystemExit(EXIT_USAGE)
+    text, markdown = (f"{note} {story.text}", f"*{note}* {story.markdown}") if note else (story.text, story.markdown)
+    body = text if fmt == "text" else f"{markdown}\n\n{source_note(story, n_communes)}"
     stream = open_output(output)
     try:
         stream.write(body + "\n")
