@@ -177,10 +177,14 @@ def test_print_setup(catalog: Catalog, nam_co: Commune) -> None:
     assert str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4)
     assert ws.page_setup.orientation == "portrait"
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # issue 14: one page (the bundled catalog's form fits at 91 % or more), printed ≥ 10 pt
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
     assert ws.print_title_rows.replace("$", "") == f"{header_row(ws)}:{header_row(ws)}"
-    assert ws.column_dimensions["C"].width >= 40
+    widths = [ws.column_dimensions[letter].width for letter in "ABCDEF"]
+    assert widths[2] == max(widths) and widths[2] >= 36  # the label column
+    assert widths[1] <= 0.12 * sum(widths)  # the code column, not a fifth of the width
     assert ws.cell(row=form_rows(ws)["leader_visits"], column=3).alignment.wrap_text
+    assert ws.freeze_panes is None  # issue 14: no frozen title block hiding the inputs
 
 
 def test_file_names_say_commune_and_month(catalog: Catalog) -> None:
@@ -351,7 +355,9 @@ def test_template_one_commune_and_its_mistakes(run_ncctd, tmp_path: Path) -> Non
     assert form.read_bytes() == original
     forced = run_ncctd("template", "--commune", "04462", "--period", "2024-03", "-o", "nam-co.xlsx", "--force")
     assert forced.returncode == 0
-    assert openpyxl.load_workbook(form).active["C8"].value == "03/2024"
+    ws = openpyxl.load_workbook(form).active
+    period_cell = next(c for row in ws.iter_rows(max_row=header_row(ws)) for c in row if c.value == "Kỳ báo cáo:")
+    assert ws.cell(row=period_cell.row, column=period_cell.column + 1).value == "03/2024"
 
     # into a folder, default name
     (tmp_path / "out").mkdir()
