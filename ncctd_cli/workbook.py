@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .catalog import Catalog, Indicator
 from .model import Problem
-from .render import safe_cell
+from .render import district_total, safe_cell
 from .rollup import Rollup, RollupRow, bucket_of, rollup
 from .vietnamese import Period, bucket_label, months_between, window_label
 
@@ -423,22 +423,6 @@ KEY_HEADING = {
     "half": "6 tháng",
     "year": "Năm",
 }
-
-
-def district_total(result: Rollup) -> dict[str, float | int | None]:
-    """The district row of a by-commune roll-up: the sum of the communes' rows. Right for stocks
-    too: the district's stock is the sum of each commune's latest value."""
-    totals: dict[str, float | int | None] = {}
-    for indicator in result.indicators:
-        values = [r.values.get(indicator.code) for r in result.rows]
-        present = [v for v in values if v is not None]
-        if not present:
-            totals[indicator.code] = None
-        elif indicator.is_integer:
-            totals[indicator.code] = round(sum(present))
-        else:
-            totals[indicator.code] = round(sum(present), 6)
-    return totals
 
 
 def breakdown_spec(
