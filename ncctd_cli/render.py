@@ -259,7 +259,7 @@ def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
         chunks[-1].append(column)
         used[-1] += cost
     longest = max([len(i.label) for i in indicators] + [len(returns_label)])
-    longest_unit = max(len(i.unit) for i in indicators) if indicators else unit_width
+    longest_unit = max([len(i.unit) for i in indicators] + [len(tr("báo cáo", "returns"))])
 
     tables = []
     for n, chunk in enumerate(chunks, start=1):

@@ -299,9 +299,11 @@ def write_sheet(book: Book, spec: SheetSpec) -> str:
                 cell_format(col, "figure-text" if number else "text", bold, fill, None),
                 cell_format(col, "number" if number else "text", bold, fill, number))
 
-    # Most rows have no cell of their own format: their formats are the columns'.
+    # Most cells have no format of their own: their formats are the column's.
     plain = {bold: [formats_of(-1, col, bold) for col in range(len(spec.columns))] for bold in (False, True)}
-    special = {index for index, _ in spec.fills} | {index for index, _ in spec.formats}
+    special: dict[int, set[int]] = {}
+    for index, col in [*spec.fills, *spec.formats]:
+        special.setdefault(index, set()).add(col)
     write_number, write_string, write_blank = ws.write_number, ws.write_string, ws.write_blank
     n_columns = len(spec.columns)
     for index, values in enumerate(all_rows):
@@ -314,8 +316,11 @@ def write_sheet(book: Book, spec: SheetSpec) -> str:
                         default=1)
             if lines > 1:
                 ws.set_row(row, 15 * lines + 2)
-        cells = ([formats_of(index, col, is_bold) for col in range(n_columns)] if index in special
-                 else plain[is_bold])
+        cells = plain[is_bold]
+        if index in special:
+            cells = list(cells)
+            for col in special[index]:
+                cells[col] = formats_of(index, col, is_bold)
         for col, value in enumerate(values):
             if value is None or value == "":
                 write_blank(row, col, None, cells[col][2])
