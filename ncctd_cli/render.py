@@ -243,8 +243,7 @@ def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
 
     def column_width(heading: str, values: dict[str, float | int | None], count: str, is_name: bool) -> int:
         figures = [len(format_figure(values.get(i.code), i, lang)) for i in indicators] + [len(count)]
-        words = heading if is_name else max(heading.split(), key=len)  # a period may wrap at spaces
-        return max(len(words), *figures)
+        return max(len(heading), *figures)  # a heading never wraps
 
     # A column costs its width and 2: the space between columns and one of padding (the
     # padding of neighbouring cells collapses into one).
@@ -272,12 +271,13 @@ def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
         # (fewer wrapped lines)
         spare = room - used[n - 1]
         unit_here = min(longest_unit, unit_width + spare)
-        table.add_column(tr("Chỉ tiêu", "Indicator"), overflow="fold",
-                         max_width=min(longest, label_width + spare - (unit_here - unit_width)))
-        table.add_column(tr("ĐVT", "Unit"), max_width=unit_here)
+        label_here = min(longest, label_width + spare - (unit_here - unit_width))
+        table.add_column(tr("Chỉ tiêu", "Indicator"), overflow="fold", min_width=min(label_here, 18),
+                         max_width=label_here)
+        table.add_column(tr("ĐVT", "Unit"), min_width=unit_width, max_width=unit_here)
         for heading, values, count, is_name in chunk:
-            size = column_width(heading, values, count, is_name)
-            table.add_column(heading, justify="right", no_wrap=is_name, min_width=size)
+            size = column_width(heading, values, count, is_name)  # exactly: the layout is ours
+            table.add_column(heading, justify="right", no_wrap=True, min_width=size, max_width=size)
         for indicator in indicators:
             table.add_row(
                 indicator.label,

@@ -33,6 +33,7 @@ needs_libreoffice = pytest.mark.skipif(
 
 def to_pdf(source: Path, out: Path, *, infilter: str | None = None, fmt: str = "pdf") -> Path:
     """``source`` converted by LibreOffice into the folder ``out`` (``fmt``: pdf, xlsx…)."""
+    out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     profile = f"-env:UserInstallation=file://{out / 'lo-profile'}"
     args = ["soffice", profile, "--headless"]

@@ -29,6 +29,8 @@ from ncctd_cli.template import (
 )
 from ncctd_cli.vietnamese import Period
 
+from .printed import needs_libreoffice, page_font_sizes, page_texts, page_words, to_pdf
+
 JAN = Period(2024, 1)
 
 
@@ -406,3 +408,42 @@ def test_libreoffice_prints_one_a4_page_and_saves_it_back(tmp_path: Path, catalo
     assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)  # A4
     [ret] = read_file(tmp_path / "ods" / "f.ods", catalog)
     assert ret.problems == [] and len(ret.reported) == 24
+
+
+@pytest.mark.slow
+@needs_libreoffice
+@pytest.mark.parametrize("code", ["04462", "04456"])  # Nậm Có; the longest name, Thị trấn Mù Căng Chải
+def test_the_form_prints_readable_and_no_row_is_clipped(tmp_path: Path, catalog: Catalog, code: str) -> None:
+    """Issue 14: the form printed about 7 pt with a third of the page empty, two labels clipped.
+    Printed by LibreOffice: one A4 page; body text (the labels, 11 pt) at 10 pt or more; every
+    label whole, inside its own row (a row too short for its wrapped label would show its
+    second line over the next row, or not at all)."""
+    commune = catalog.commune_by_code[code]
+    path = write_template(catalog, commune, JAN, tmp_path / "f.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    rows = form_rows(ws)
+    pdf = to_pdf(path, tmp_path / "pdf")
+    [sizes] = page_font_sizes(pdf)
+    [words] = page_words(pdf)
+    # the title (14 pt) is the largest text: the scale the page is printed at
+    scale = max(sizes) / 14
+    assert 11 * scale >= 10, sorted(set(sizes))
+    assert max(set(sizes), key=sizes.count) >= 10  # the most common size: the body's
+    # each indicator's row: its STT number, centred in it
+    stt_x = max(w.x1 for w in words if w.text == "STT")
+    centres = {}
+    for n in range(1, len(catalog.indicators) + 1):
+        found = [w for w in words if w.text == str(n) and w.x1 <= stt_x + 1]
+        assert len(found) == 1, n
+        centres[n] = (found[0].y0 + found[0].y1) / 2
+    label_x = min(w.x0 for w in words if w.text == catalog.indicators[0].label.split()[0])
+    unit_x = min(w.x0 for w in words if w.text == catalog.indicators[0].unit.split()[0] and w.x0 > label_x + 20)
+    in_labels = [w for w in words if label_x - 1 <= w.x0 < unit_x - 1]
+    for n, indicator in enumerate(catalog.indicators, start=1):
+        half = (ws.row_dimensions[rows[indicator.code]].height or 15) * scale / 2
+        inside = [w for w in in_labels if centres[n] - half <= (w.y0 + w.y1) / 2 <= centres[n] + half]
+        inside.sort(key=lambda w: (round(w.y0), w.x0))
+        assert " ".join(w.text for w in inside) == " ".join(indicator.label.split()), indicator.code
+        assert all(centres[n] - half - 1 <= w.y0 and w.y1 <= centres[n] + half + 1 for w in inside), indicator.code
+    text = page_texts(pdf)[0]
+    assert commune.name in text and "NGƯỜI LẬP BIỂU" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
