@@ -975,8 +975,11 @@ def completeness_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         ["not_due"] if any(e.state == "not_due" for e in grid.entries.values()) else []
     )
     columns = [Column("STT", INTEGER_FORMAT, width=5, align="center"), Column("Xã, thị trấn")]
-    # «Đúng hạn» at 10 pt fits 7.2 wide: a year of months and the names fit an A4 page
-    columns += [Column(f"{p.month:02d}/{p.year}", width=7.2, align="center", size=10) for p in months]
+    # «Đúng hạn» at 10 pt fits 7.2 wide: a year of months and the names fit an A4 page; a month
+    # not due yet (the last ones) needs 10.5 for «Chưa đến hạn»
+    waiting = {e.period for e in grid.entries.values() if e.state == "not_due"}
+    columns += [Column(f"{p.month:02d}/{p.year}", width=10.5 if p in waiting else 7.2, align="center", size=10)
+                for p in months]
     columns += [Column(STATE_VI[s], INTEGER_FORMAT, width=6.5) for s in states]
     spec = SheetSpec(
         SHEET_COMPLETENESS,
