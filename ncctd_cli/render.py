@@ -225,11 +225,12 @@ def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
         row = result.rows[0]
         columns.append((district, row.values, f"{row.received}/{row.expected}", True))
     else:
+        periods = result.by in ("month", "quarter", "half", "year")
         for row in result.rows:
-            if result.by == "commune":
-                columns.append((_short_name(row.name), row.values, f"{row.received}/{row.expected}", True))
-            else:
+            if periods:
                 columns.append((period_label(row.key, lang), row.values, f"{row.received}/{row.expected}", False))
+            else:  # communes (or any other units): by name
+                columns.append((_short_name(row.name), row.values, f"{row.received}/{row.expected}", True))
         if result.by == "commune":
             columns.append((district, district_total(result), f"{result.received}/{result.expected}", True))
 
