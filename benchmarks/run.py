@@ -18,7 +18,8 @@ number of files; the national long CSV (2.88 million values) ingested within 12�
 read_csv + groupby, both as a mixed file (names, two month spellings, Vietnamese numbers) and
 as a clean one (codes, ISO months, a decimal point, as a script writes it); the year's roll-up
 within 2× of read_csv + groupby, < 2 GB, totals exact; a one-month roll-up costs the same on a
-store twelve times bigger. ``--quick`` runs small inputs with generous bounds:
+store twelve times bigger; the year's report workbook of the national store (``ncctd report``,
+10,000 communes) in 15 s or less and under 1 GB. ``--quick`` runs small inputs with generous bounds:
 it catches a regression that breaks the design, not a few per cent.
 """
 
@@ -35,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,6 +61,8 @@ TARGETS = {
     "national_rollup": ("ncctd rollup (year) ÷ pandas read_csv+groupby", "max", 2.0, 3.0),
     "national_peak_mb": ("peak memory of ncctd ingest (national), MB", "max", 2048.0, 2048.0),
     "window_growth": ("one-month roll-up, big store ÷ small store", "max", 1.5, 3.0),
+    "report_seconds": ("ncctd report (national year), seconds", "max", 15.0, 15.0),
+    "report_peak_mb": ("peak memory of ncctd report (national), MB", "max", 1024.0, 1024.0),
 }
 
 
@@ -151,7 +155,7 @@ def machine() -> dict[str, object]:
     except OSError:
         model = platform.processor()
     versions = {}
-    for name in ("pandas", "openpyxl", "python_calamine", "click"):
+    for name in ("pandas", "openpyxl", "xlsxwriter", "numpy", "python_calamine", "click"):
         try:
             from importlib.metadata import version
 
@@ -196,7 +200,7 @@ def bench_startup(repeat: int) -> dict[str, object]:
 
 
 def heavy_imports(args: list[str]) -> list[str]:
-    """Which of pandas, openpyxl, rich, numpy, python_calamine ``args`` imports."""
+    """Which of pandas, openpyxl, rich, numpy, python_calamine, xlsxwriter ``args`` imports."""
     if args[0].endswith("ncctd"):
         args = [sys.executable, "-X", "importtime", "-m", "ncctd_cli", *args[1:]]
     else:
@@ -205,7 +209,7 @@ def heavy_imports(args: list[str]) -> list[str]:
     found = []
     for line in done.stderr.splitlines():
         name = line.rsplit("|", 1)[-1].strip()
-        if name.split(".")[0] in ("pandas", "openpyxl", "rich", "numpy", "python_calamine"):
+        if name.split(".")[0] in ("pandas", "openpyxl", "rich", "numpy", "python_calamine", "xlsxwriter"):
             found.append(name.split(".")[0])
     return found
 
@@ -312,7 +316,19 @@ def bench_national(work: Path, expected: dict, repeat: int, repeat_peer: int, tm
         if max(abs((totals.get(k) or 0) - v), abs((clean_totals.get(k) or 0) - v), abs(by_pandas.get(k, 0) - v)) > 1e-6
     }
     rollup_s = median(rollups)[0]
+    # the year's report workbook (xlsx), as the analyst writes it
+    book = tmp / "report.xlsx"
+    reports = [run([*ncctd, "--db", str(big), "-q", "report", "--year", str(NATIONAL_YEAR), "-o", str(book),
+                    "--force"]) for _ in range(repeat_peer)]
+    with zipfile.ZipFile(book) as written:  # a whole workbook: eight sheets, eight charts
+        parts = written.namelist()
+    if sum(p.startswith("xl/worksheets/sheet") for p in parts) != 8 or sum(p.startswith("xl/charts/chart") for p in parts) != 8:
+        raise RuntimeError(f"report: an unexpected workbook: {parts}")
+    report_s, report_mb = median(reports)
     found.update({
+        "report_seconds": report_s,
+        "report_peak_mb": report_mb,
+        "report_mb": book.stat().st_size / 2**20,
         "rollup_seconds": rollup_s,
         "rollup_ratio": rollup_s / float(found["pandas_seconds"]),  # type: ignore[arg-type]
         "totals_exact": not wrong,
@@ -378,6 +394,8 @@ def verdicts(results: dict, quick: bool) -> dict[str, dict[str, object]]:
         "national_rollup": results["national"]["rollup_ratio"],
         "national_peak_mb": results["national"]["ingest_peak_mb"],
         "window_growth": results["window"]["growth"],
+        "report_seconds": results["national"]["report_seconds"],
+        "report_peak_mb": results["national"]["report_peak_mb"],
     }
     out = {}
     for key, (what, kind, full, quick_bound) in TARGETS.items():
@@ -402,6 +420,7 @@ def print_table(results: dict) -> None:
         ("", "ncctd init (catalog)", n["init_seconds"], ""),
         ("", "ncctd ingest", n["ingest_seconds"], f"{n['ingest_peak_mb']:.0f} MB"),
         ("", "ncctd rollup --year", n["rollup_seconds"], ""),
+        ("", "ncctd report --year (xlsx)", n["report_seconds"], f"{n['report_peak_mb']:.0f} MB"),
         ("clean file", "pandas read_csv+groupby", n["clean_pandas_seconds"], f"{n['clean_pandas_peak_mb']:.0f} MB"),
         ("", "ncctd ingest", n["clean_ingest_seconds"], f"{n['clean_ingest_peak_mb']:.0f} MB"),
         ("window", f"1 month, store of 1 month ({w['small_store_mb']:.0f} MB)", w["month_small_store_seconds"], "in-process"),

@@ -19,8 +19,6 @@ from .model import PROBLEM_FIELDS, Problem
 from .vietnamese import format_number
 
 if TYPE_CHECKING:
-    from rich.table import Table
-
     from .ingest import IngestReport
     from .rollup import Rollup
 
@@ -77,15 +75,49 @@ def _long_list(value: Any) -> bool:
 
 
 def write_csv(
-    header: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str], *, excel: bool = False
+    header: Sequence[str], rows: Iterable[Sequence[Any]], stream: IO[str], *, excel: str | None = None
 ) -> None:
-    """UTF-8 CSV (with a BOM for Excel when ``excel``), ``.`` decimals, ISO periods."""
+    """UTF-8 CSV, ``.`` decimals, ISO periods: for programs. With ``excel`` (``"vi"`` or
+    ``"en"``), a CSV for a person who opens it in Excel or LibreOffice on a computer set to
+    Vietnamese or English: see :func:`excel_cell`."""
     if excel:
-        stream.write("\ufeff")
-    writer = csv.writer(stream, lineterminator="\r\n" if excel else "\n")
+        stream.write("\ufeff")  # the BOM: Excel then reads UTF-8, not the computer's code page
+        writer = csv.writer(stream, delimiter=";" if excel == "vi" else ",", lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([excel_cell(v, excel) for v in row])
+        return
+    writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow(["" if v is None else safe_cell(v) for v in row])
+
+
+_EXCEL_WOULD_CONVERT = re.compile(r"[0-9][0-9\-/.:,]*")  # 04456 → 4456, 2024-01 → a date
+
+
+def excel_cell(value: Any, lang: str) -> str:
+    """A cell of a CSV for Excel (or LibreOffice) set to Vietnamese (``vi``: the columns are
+    separated by ``;``, the list separator there, and decimals written with a comma) or
+    English (``en``: ``,`` and a point). Numbers have no thousands separator (either settings
+    read ``4612``); a text Excel would turn into a number or a date (a commune code such as
+    ``04456``, a month such as ``2024-01``) is written ``="04456"``, which both programs show
+    as the text ``04456``; other text is neutralised like every cell (:func:`safe_cell`)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        text = f"{value:.6f}".rstrip("0").rstrip(".") if value == value else ""
+        if text in ("-0", ""):
+            text = "0" if text else ""
+        return text.replace(".", ",") if lang == "vi" else text
+    text = str(value)
+    if _EXCEL_WOULD_CONVERT.fullmatch(text):
+        return '="' + text + '"'
+    return str(safe_cell(text))
 
 
 def write_problems(problems: Sequence[Problem], path: Path) -> None:
@@ -101,38 +133,160 @@ def write_problems(problems: Sequence[Problem], path: Path) -> None:
 # ------------------------------------------------------------------ terminal tables
 
 
-def rollup_tables(result: Rollup, width: int = 100) -> list[Table]:
-    """Indicators as rows (label, unit), one column per breakdown key; a breakdown with more
-    keys than fit the width is cut into several tables, stacked, like a wide printed table."""
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_ROMAN = ("I", "II", "III", "IV")
+
+
+def period_label(key: str, lang: str = "vi") -> str:
+    """A breakdown key as the workbook names it, short enough for a column: ``2023-01`` →
+    ``T1/2023`` (``Jan 2023``), ``2023-Q2`` → ``Quý II/2023`` (``Q2 2023``), ``2023-H1`` →
+    ``6 tháng đầu năm 2023`` (``H1 2023``), ``2023`` → ``Năm 2023`` (``2023``)."""
+    match = re.fullmatch(r"(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12]))?", key)
+    if not match:
+        return key
+    year, month, quarter, half = match.groups()
+    if lang == "en":
+        if month:
+            return f"{_MONTHS_EN[int(month) - 1]} {year}"
+        if quarter:
+            return f"Q{quarter} {year}"
+        if half:
+            return f"H{half} {year}"
+        return year
+    if month:
+        return f"T{int(month)}/{year}"
+    if quarter:
+        return f"Quý {_ROMAN[int(quarter) - 1]}/{year}"
+    if half:
+        return f"6 tháng {'đầu' if half == '1' else 'cuối'} năm {year}"
+    return f"Năm {year}"
+
+
+def window_label_en(first: Any, last: Any) -> str:
+    """A window in English words: ``2023``, ``2021–2023``, ``H1 2024``, ``Q2 2024``,
+    ``Mar 2024``, ``Apr–Aug 2024``, ``Apr 2022 – Sep 2023``."""
+    if first.month == 1 and last.month == 12:
+        return str(first.year) if first.year == last.year else f"{first.year}–{last.year}"
+    if first.year != last.year:
+        return f"{_MONTHS_EN[first.month - 1]} {first.year} – {_MONTHS_EN[last.month - 1]} {last.year}"
+    if first == last:
+        return f"{_MONTHS_EN[first.month - 1]} {first.year}"
+    if last.month - first.month == 2 and first.month % 3 == 1:
+        return f"Q{(first.month + 2) // 3} {first.year}"
+    if last.month - first.month == 5 and first.month in (1, 7):
+        return f"H{1 if first.month == 1 else 2} {first.year}"
+    return f"{_MONTHS_EN[first.month - 1]}–{_MONTHS_EN[last.month - 1]} {first.year}"
+
+
+def district_total(result: Rollup) -> dict[str, float | int | None]:
+    """The district row of a by-commune roll-up: the sum of the communes' rows. Right for stocks
+    too: the district's stock is the sum of each commune's latest value."""
+    totals: dict[str, float | int | None] = {}
+    for indicator in result.indicators:
+        values = [r.values.get(indicator.code) for r in result.rows]
+        present = [v for v in values if v is not None]
+        if not present:
+            totals[indicator.code] = None
+        elif indicator.is_integer:
+            totals[indicator.code] = round(sum(present))
+        else:
+            totals[indicator.code] = round(sum(present), 6)
+    return totals
+
+
+def format_figure(value: float | int | None, indicator: Indicator, lang: str = "vi") -> str:
+    """:func:`format_value`, or in English ``4,612`` and ``149.6``."""
+    text = format_value(value, indicator)
+    if lang != "en":
+        return text
+    return text.replace(".", "\x00").replace(",", ".").replace("\x00", ",")
+
+
+LABEL_SHARE = 0.28  # of the width, at most, for the label column (it wraps at spaces)
+
+
+def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
+    """Indicators as rows (label, unit), one column per breakdown key, laid out for a terminal
+    ``width`` columns wide: as many key columns side by side as fit, each as wide as its name
+    or period and its figures (a name is never broken: «Mồ Dề», not «Mồ / Dề»); a breakdown
+    wider than that is cut into several tables, stacked. A by-commune roll-up ends with the
+    district's column. Worded in the current language (catalog labels are data: as written)."""
+    from rich import box
     from rich.table import Table
 
-    window = f"{result.first} → {result.last}" if result.first != result.last else str(result.first)
-    values_width = max(len(format_value(v, i)) for r in result.rows for i in result.indicators
-                       for v in [r.values.get(i.code)]) if result.rows else 6
-    per_table = max(1, (width - 48) // (max(values_width, 9) + 3))
-    chunks = [result.rows[i : i + per_table] for i in range(0, len(result.rows), per_table)]
+    from .i18n import language, tr
+    from .vietnamese import window_label
+
+    lang = language()
+    window = window_label_en(result.first, result.last) if lang == "en" else window_label(result.first, result.last)
+    district = tr("Toàn huyện", "District")
+    columns: list[tuple[str, dict[str, float | int | None], str, bool]] = []  # heading, values, count, a name
+    if result.by == "district":
+        row = result.rows[0]
+        columns.append((district, row.values, f"{row.received}/{row.expected}", True))
+    else:
+        periods = result.by in ("month", "quarter", "half", "year")
+        for row in result.rows:
+            if periods:
+                columns.append((period_label(row.key, lang), row.values, f"{row.received}/{row.expected}", False))
+            else:  # communes (or any other units): by name
+                columns.append((_short_name(row.name), row.values, f"{row.received}/{row.expected}", True))
+        if result.by == "commune":
+            columns.append((district, district_total(result), f"{result.received}/{result.expected}", True))
+
+    indicators = result.indicators
+    returns_label = tr("Báo cáo đã nhận / phải có", "Returns received / expected")
+    # a unit wraps at spaces too («doanh / nghiệp»): its column is as wide as its longest word
+    unit_words = [w for i in indicators for w in i.unit.split()] + tr("ĐVT báo cáo", "Unit returns").split()
+    unit_width = max(len(w) for w in unit_words)
+    label_width = max(18, min(max([len(i.label) for i in indicators] + [len(returns_label)]),
+                              int(width * LABEL_SHARE)))
+
+    def column_width(heading: str, values: dict[str, float | int | None], count: str, is_name: bool) -> int:
+        figures = [len(format_figure(values.get(i.code), i, lang)) for i in indicators] + [len(count)]
+        return max(len(heading), *figures)  # a heading never wraps
+
+    # A column costs its width and 2: the space between columns and one of padding (the
+    # padding of neighbouring cells collapses into one).
+    room = width - (label_width + 2) - (unit_width + 2)
+    chunks: list[list[tuple[str, dict[str, float | int | None], str, bool]]] = [[]]
+    used = [0]
+    for column in columns:
+        cost = column_width(*column) + 2
+        if chunks[-1] and used[-1] + cost > room:
+            chunks.append([])
+            used.append(0)
+        chunks[-1].append(column)
+        used[-1] += cost
+    longest = max([len(i.label) for i in indicators] + [len(returns_label)])
+    longest_unit = max([len(i.unit) for i in indicators] + [len(tr("báo cáo", "returns"))])
+
     tables = []
-    for n, rows in enumerate(chunks, start=1):
-        title = f"Tổng hợp {window}"
+    for n, chunk in enumerate(chunks, start=1):
+        title = f"{tr('Tổng hợp', 'Roll-up')}: {window}"
         if len(chunks) > 1:
             title += f" ({n}/{len(chunks)})"
-        table = Table(title=title, title_justify="left")
-        table.add_column("Chỉ tiêu", overflow="fold", min_width=28)
-        table.add_column("ĐVT", overflow="fold", max_width=12)
-        for row in rows:
-            table.add_column(_short_name(row.name) if result.by != "district" else "Toàn huyện", justify="right")
-        for indicator in result.indicators:
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                      title_style="bold", collapse_padding=True, pad_edge=False)
+        # what the table's columns leave of the width goes to the units, then to the labels
+        # (fewer wrapped lines)
+        spare = room - used[n - 1]
+        unit_here = min(longest_unit, unit_width + spare)
+        label_here = min(longest, label_width + spare - (unit_here - unit_width))
+        table.add_column(tr("Chỉ tiêu", "Indicator"), overflow="fold", min_width=min(label_here, 18),
+                         max_width=label_here)
+        table.add_column(tr("ĐVT", "Unit"), min_width=unit_width, max_width=unit_here)
+        for heading, values, count, is_name in chunk:
+            size = column_width(heading, values, count, is_name)  # exactly: the layout is ours
+            table.add_column(heading, justify="right", no_wrap=True, min_width=size, max_width=size)
+        for indicator in indicators:
             table.add_row(
                 indicator.label,
                 indicator.unit,
-                *(format_value(row.values.get(indicator.code), indicator) for row in rows),
+                *(format_figure(values.get(indicator.code), indicator, lang) for _, values, _, _ in chunk),
             )
         table.add_section()
-        table.add_row(
-            "Báo cáo đã nhận / phải có",
-            "báo cáo",
-            *(f"{row.received}/{row.expected}" for row in rows),
-        )
+        table.add_row(returns_label, tr("báo cáo", "returns"), *(count for _, _, count, _ in chunk))
         tables.append(table)
     return tables
 

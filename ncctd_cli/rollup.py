@@ -325,7 +325,7 @@ def rollup(
         if stocks:
             wanted = [(key, code) for key in keys if unit_expected[key] for code in stocks
                       if unit_sums.get((key, code)) is None]
-            result.carried = _carried(store, "", wanted, first)
+            result.carried = carried_before(store, "", wanted, first)
             for c in result.carried:
                 unit_sums[(c.unit, c.indicator)] = c.value
         members = {key: (key,) for key in keys}
@@ -451,11 +451,11 @@ def _carry_buckets(
                 )
             }
         wanted = [(key, code) for key in valid for code in short if key not in gave[code]]
-        carried.extend(_carried(store, bucket, wanted, months[0]))
+        carried.extend(carried_before(store, bucket, wanted, months[0]))
     return carried
 
 
-def _carried(store: Store, bucket: str, wanted: list[tuple[str, str]], before: Period) -> list[Carried]:
+def carried_before(store: Store, bucket: str, wanted: list[tuple[str, str]], before: Period) -> list[Carried]:
     """Of each (unit, stock) wanted, its latest stored value before a month, if any (in the
     order wanted)."""
     if not wanted:
@@ -698,7 +698,7 @@ class _Attribution:
         for b, months in _buckets(self.first, self.last, grouping_of_buckets).items():
             wanted = [(key, code) for key in _valid_in(self.catalog, months) for code in codes
                       if (b, key, code) not in present]
-            for c in _carried(store, b, wanted, months[0]):
+            for c in carried_before(store, b, wanted, months[0]):
                 used = False
                 for holder, share in self.holders_of(c.unit, self.stretch_of(str(c.period))).items():
                     if (b, holder, c.indicator) not in own and (b, holder, c.indicator) not in former:

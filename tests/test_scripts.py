@@ -706,11 +706,25 @@ def test_excel_csv_and_iso_periods(run_ncctd, tmp_path: Path, clean: dict) -> No
     data = (tmp_path / "excel.csv").read_bytes()
     assert data.startswith(b"\xef\xbb\xbf")
     assert data.count(b"\r\n") == plain.stdout.count("\n")
-    assert data.decode("utf-8-sig").replace("\r\n", "\n") == plain.stdout
+    # issue 14: --excel-csv is for Excel set to Vietnamese (; and a decimal comma, months as
+    # text); --excel-csv en for English settings. The figures are the plain CSV's.
+    for lang, delimiter, point in (("vi", ";", ","), ("en", ",", ".")):
+        if lang == "en":
+            data = run_ncctd("--db", clean["db"], "rollup", *window, "--by", "month", "--excel-csv", "en",
+                             input=b"").stdout
+            assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))
+        expected = list(csv.reader(io.StringIO(plain.stdout)))
+        assert rows[0] == expected[0]
+        for got, want in zip(rows[1:], expected[1:], strict=True):
+            assert got[0] == f'="{want[0]}"'  # 2024-01 stays a month, not a date
+            assert [float(v.replace(point, ".")) if v else None for v in got[1:]] == [
+                float(v) if v else None for v in want[1:]
+            ], lang
     # --excel-csv alone means CSV, the same bytes on stdout
     alone = run_ncctd("--db", clean["db"], "rollup", *window, "--by", "month", "--excel-csv", input=b"")
     assert alone.returncode == 0
-    assert alone.stdout == data
+    assert alone.stdout == (tmp_path / "excel.csv").read_bytes()
     periods = [r[0] for r in csv.reader(io.StringIO(plain.stdout))][1:]
     assert periods == ["2024-01", "2024-02", "2024-03"]
     for by, pattern in (("quarter", r"\d{4}-Q[1-4]"), ("year", r"\d{4}"), ("month", r"\d{4}-\d{2}")):

@@ -29,6 +29,8 @@ from ncctd_cli.template import (
 )
 from ncctd_cli.vietnamese import Period
 
+from .printed import needs_libreoffice, page_font_sizes, page_texts, page_words, to_pdf
+
 JAN = Period(2024, 1)
 
 
@@ -177,10 +179,14 @@ def test_print_setup(catalog: Catalog, nam_co: Commune) -> None:
     assert str(ws.page_setup.paperSize) == str(ws.PAPERSIZE_A4)
     assert ws.page_setup.orientation == "portrait"
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
-    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    # issue 14: one page (the bundled catalog's form fits at 91 % or more), printed ≥ 10 pt
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 1)
     assert ws.print_title_rows.replace("$", "") == f"{header_row(ws)}:{header_row(ws)}"
-    assert ws.column_dimensions["C"].width >= 40
+    widths = [ws.column_dimensions[letter].width for letter in "ABCDEF"]
+    assert widths[2] == max(widths) and widths[2] >= 36  # the label column
+    assert widths[1] <= 0.12 * sum(widths)  # the code column, not a fifth of the width
     assert ws.cell(row=form_rows(ws)["leader_visits"], column=3).alignment.wrap_text
+    assert ws.freeze_panes is None  # issue 14: no frozen title block hiding the inputs
 
 
 def test_file_names_say_commune_and_month(catalog: Catalog) -> None:
@@ -351,7 +357,9 @@ def test_template_one_commune_and_its_mistakes(run_ncctd, tmp_path: Path) -> Non
     assert form.read_bytes() == original
     forced = run_ncctd("template", "--commune", "04462", "--period", "2024-03", "-o", "nam-co.xlsx", "--force")
     assert forced.returncode == 0
-    assert openpyxl.load_workbook(form).active["C8"].value == "03/2024"
+    ws = openpyxl.load_workbook(form).active
+    period_cell = next(c for row in ws.iter_rows(max_row=header_row(ws)) for c in row if c.value == "Kỳ báo cáo:")
+    assert ws.cell(row=period_cell.row, column=period_cell.column + 1).value == "03/2024"
 
     # into a folder, default name
     (tmp_path / "out").mkdir()
@@ -400,3 +408,42 @@ def test_libreoffice_prints_one_a4_page_and_saves_it_back(tmp_path: Path, catalo
     assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)  # A4
     [ret] = read_file(tmp_path / "ods" / "f.ods", catalog)
     assert ret.problems == [] and len(ret.reported) == 24
+
+
+@pytest.mark.slow
+@needs_libreoffice
+@pytest.mark.parametrize("code", ["04462", "04456"])  # Nậm Có; the longest name, Thị trấn Mù Căng Chải
+def test_the_form_prints_readable_and_no_row_is_clipped(tmp_path: Path, catalog: Catalog, code: str) -> None:
+    """Issue 14: the form printed about 7 pt with a third of the page empty, two labels clipped.
+    Printed by LibreOffice: one A4 page; body text (the labels, 11 pt) at 10 pt or more; every
+    label whole, inside its own row (a row too short for its wrapped label would show its
+    second line over the next row, or not at all)."""
+    commune = catalog.commune_by_code[code]
+    path = write_template(catalog, commune, JAN, tmp_path / "f.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    rows = form_rows(ws)
+    pdf = to_pdf(path, tmp_path / "pdf")
+    [sizes] = page_font_sizes(pdf)
+    [words] = page_words(pdf)
+    # the title (14 pt) is the largest text: the scale the page is printed at
+    scale = max(sizes) / 14
+    assert 11 * scale >= 10, sorted(set(sizes))
+    assert max(set(sizes), key=sizes.count) >= 10  # the most common size: the body's
+    # each indicator's row: its STT number, centred in it
+    stt_x = max(w.x1 for w in words if w.text == "STT")
+    centres = {}
+    for n in range(1, len(catalog.indicators) + 1):
+        found = [w for w in words if w.text == str(n) and w.x1 <= stt_x + 1]
+        assert len(found) == 1, n
+        centres[n] = (found[0].y0 + found[0].y1) / 2
+    label_x = min(w.x0 for w in words if w.text == catalog.indicators[0].label.split()[0])
+    unit_x = min(w.x0 for w in words if w.text == catalog.indicators[0].unit.split()[0] and w.x0 > label_x + 20)
+    in_labels = [w for w in words if label_x - 1 <= w.x0 < unit_x - 1]
+    for n, indicator in enumerate(catalog.indicators, start=1):
+        half = (ws.row_dimensions[rows[indicator.code]].height or 15) * scale / 2
+        inside = [w for w in in_labels if centres[n] - half <= (w.y0 + w.y1) / 2 <= centres[n] + half]
+        inside.sort(key=lambda w: (round(w.y0), w.x0))
+        assert " ".join(w.text for w in inside) == " ".join(indicator.label.split()), indicator.code
+        assert all(centres[n] - half - 1 <= w.y0 and w.y1 <= centres[n] + half + 1 for w in inside), indicator.code
+    text = page_texts(pdf)[0]
+    assert commune.name in text and "NGƯỜI LẬP BIỂU" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text

@@ -13,17 +13,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from ncctd_cli.api import ingest
-from ncctd_cli.catalog import default_catalog
+from ncctd_cli.catalog import Catalog, bundled_catalog_folder, default_catalog
 from ncctd_cli.ingest import check_returns
 from ncctd_cli.model import Return, Value
 from ncctd_cli.store import Store
 from ncctd_cli.vietnamese import Period, months_between
-from ncctd_cli.workbook import collect_report, write_report_xlsx
+from ncctd_cli.workbook import collect_report, collect_report_by_rollups, write_report_xlsx
 
 from .conftest import EXAMPLES
+from .printed import needs_libreoffice, page_font_sizes, page_texts, to_pdf
 
 CATALOG = default_catalog()
 IND = CATALOG.indicator_by_code
@@ -437,7 +440,8 @@ def test_rollup_half_and_indicator_subset_in_every_format(stored: tuple[Path, Tr
     assert csv_text[0] == "period,lighting_km,leader_visits"
     assert csv_text[1].startswith("2023-H1,")
     table = run_ncctd(*args)
-    assert table.returncode == 0 and "2023-H1" in table.stdout and "Đường điện thắp sáng" in table.stdout
+    # issue 14: periods on the terminal as the workbook names them
+    assert table.returncode == 0 and "6 tháng đầu năm 2023" in table.stdout and "Đường điện thắp sáng" in table.stdout
     assert "Số buổi tuyên truyền" not in table.stdout
     assert run_ncctd(*args, "--format", "xlsx", "-o", "h.xlsx").returncode == 0
     ws = load_workbook(tmp_path / "h.xlsx").worksheets[0]
@@ -490,3 +494,198 @@ def test_libreoffice_opens_and_prints_the_report(examples_store: Path, tmp_path:
                           check=True, capture_output=True, text=True).stdout
     assert "GIAI ĐOẠN 2021–2023" in text and "Thị trấn Mù Căng Chải" in text
     assert "4.612" in text  # Vietnamese grouping, whatever LibreOffice's own locale
+
+
+# ------------------------------------------------------------------ issue 14: one pass, decimals, printing
+
+
+ROLLUPS = ("window", "previous", "cumulative", "by_commune", "by_month", "by_quarter")
+
+
+def assert_same_figures(one: Any, other: Any) -> None:
+    """Two ReportData hold the same roll-ups: rows, keys, counts and every figure, exactly."""
+    for name in ROLLUPS:
+        a, b = getattr(one, name), getattr(other, name)
+        assert (a.first, a.last, a.by) == (b.first, b.last, b.by), name
+        assert [(r.key, r.name, r.expected, r.received) for r in a.rows] == [
+            (r.key, r.name, r.expected, r.received) for r in b.rows
+        ], name
+        for ra, rb in zip(a.rows, b.rows, strict=True):
+            assert ra.values == rb.values, (name, ra.key)
+        assert sorted(a.carried, key=str) == sorted(b.carried, key=str), name
+
+
+def flat_catalog() -> Catalog:
+    """The bundled catalog as it was before units over time (the 14 units, no validity, no
+    changes): a catalog the report's one pass is used for (with units over time the report
+    takes the roll-ups)."""
+    import csv
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="flat-catalog-"))
+    for name in ("indicators.csv", "rules.csv", "settings.csv"):
+        shutil.copy(bundled_catalog_folder() / name, folder / name)
+    with (bundled_catalog_folder() / "communes.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if not r["from"]]
+    with (folder / "communes.csv").open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "name", "aliases"])
+        writer.writerows([r["code"], r["name"], r["aliases"]] for r in rows)
+    catalog = Catalog.from_folder(folder)
+    shutil.rmtree(folder)
+    assert not catalog.has_validity and len(catalog.communes) == 14
+    return catalog
+
+
+FLAT = flat_catalog()
+
+
+def test_the_one_pass_gives_the_six_rollups(stored: tuple[Path, Truth]) -> None:
+    _, truth = stored
+    with Store.scratch(catalog=FLAT) as store:
+        for (commune, period), values in truth.values.items():
+            ret = Return(file=f"{commune}-{period}.xlsx", sheet="Báo cáo", layout="form")
+            ret.commune_text, ret.period_text = commune, str(period)
+            ret.values = {code: Value(code, v, "E10") for code, v in values.items()}
+            check_returns([ret], store.catalog)
+            assert not ret.refused
+            store.save(ret, received_at="2024-01-01T00:00:00+07:00")
+        for first, last in ((Period(2023, 1), Period(2023, 12)), (Period(2022, 7), Period(2023, 3)),
+                            (Period(2023, 12), Period(2023, 12)), (Period(2021, 1), Period(2021, 12))):
+            assert_same_figures(collect_report(store, first, last, today=TODAY),
+                                collect_report_by_rollups(store, first, last, today=TODAY))
+
+
+MONTHS = months_between(Period(2022, 1), Period(2023, 12))
+COMMUNES = [c.code for c in CATALOG.communes]
+
+
+@st.composite
+def returns(draw: st.DrawFn) -> list[tuple[str, Period, dict[str, float]]]:
+    """Up to 40 returns: communes, months, and for each a few of the test's indicators
+    (stocks among them) with whole or decimal values; a commune's months come in any order."""
+    keys = draw(st.lists(st.tuples(st.sampled_from(COMMUNES), st.sampled_from(MONTHS)), max_size=40, unique=True))
+    found = []
+    for commune, period in keys:
+        codes = draw(st.lists(st.sampled_from(CODES), min_size=0, max_size=len(CODES), unique=True))
+        values: dict[str, float] = {}
+        for code in codes:
+            whole = draw(st.integers(min_value=0, max_value=500))
+            values[code] = whole if IND[code].is_integer else whole / draw(st.sampled_from([1, 4, 10, 100]))
+        found.append((commune, period, values))
+    return found
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(stored_returns=returns(), bounds=st.tuples(st.sampled_from(MONTHS), st.sampled_from(MONTHS)))
+def test_the_one_pass_gives_the_rollups_for_any_store(
+    stored_returns: list[tuple[str, Period, dict[str, float]]], bounds: tuple[Period, Period]
+) -> None:
+    """The report's one pass over the store (issue 14) and six calls of rollup() agree on any
+    store: missing months, stocks left empty, decimals, windows reaching before the store."""
+    first, last = min(bounds), max(bounds)
+    with Store.scratch(catalog=FLAT) as store:
+        for commune, period, values in stored_returns:
+            ret = Return(file=f"{commune}-{period}.xlsx", sheet="Báo cáo", layout="form")
+            ret.commune_text, ret.period_text = commune, str(period)
+            ret.values = {code: Value(code, v, "E10") for code, v in values.items()}
+            check_returns([ret], store.catalog)
+            if not ret.refused:
+                store.save(ret, received_at="2024-01-01T00:00:00+07:00")
+        assert_same_figures(collect_report(store, first, last, today=TODAY),
+                            collect_report_by_rollups(store, first, last, today=TODAY))
+
+
+@pytest.fixture(scope="module")
+def quarter_km(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store whose roads are in quarters of a kilometre, and lighting in tenths."""
+    path = tmp_path_factory.mktemp("km") / "km.sqlite"
+    truth = Truth()
+    tz = dt.timezone(dt.timedelta(hours=7))
+    with Store.open(path) as store:
+        for n, commune in enumerate(["04462", "04459"]):
+            for period in months_between(Period(2023, 1), Period(2023, 3)):
+                values = {"rural_road_km": 0.25 * (n + 1), "lighting_km": 2.5, "leader_visits": 3}
+                put(store, truth, commune, period, values, dt.datetime(2023, period.month + 1, 1, tzinfo=tz))
+    return path
+
+
+def number_formats(ws: Any) -> dict[str, str]:
+    """Heading → the number format of the column's first figure."""
+    header = [c.value for c in ws[HEADER_ROW]]
+    return {h: ws.cell(row=HEADER_ROW + 1, column=n + 1).number_format for n, h in enumerate(header) if h}
+
+
+def test_each_indicator_keeps_its_decimals(quarter_km: Path, run_ncctd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """0,25 km is shown 0,25, not 0,3 (issue 14); a tenth stays one decimal, a count none."""
+    with Store.open_readonly(quarter_km) as store:
+        write_report_xlsx(collect_report(store, Period(2023, 1), Period(2023, 3), today=TODAY), tmp_path / "r.xlsx")
+    wb = load_workbook(tmp_path / "r.xlsx")
+    for sheet in ("Theo xã", "Theo tháng", "Theo quý"):
+        formats = number_formats(wb[sheet])
+        assert formats[heading("rural_road_km")].endswith("#,##0.00"), sheet
+        assert formats[heading("lighting_km")].endswith("#,##0.0"), sheet
+        assert formats[heading("leader_visits")].endswith("#,##0"), sheet
+    summary = wb["Tổng hợp"]
+    rows = {summary.cell(row=r, column=2).value: r for r in range(HEADER_ROW + 1, HEADER_ROW + 40)}
+    road = rows[IND["rural_road_km"].label]
+    assert summary.cell(row=road, column=5).number_format.endswith("#,##0.00")
+    assert summary.cell(row=road, column=5).value == pytest.approx(3 * 0.25 + 3 * 0.5)
+    # the roll-up workbook too
+    assert run_ncctd("--db", quarter_km, "rollup", "--from", "2023-01", "--to", "2023-03", "--by", "commune",
+                     "--format", "xlsx", "-o", "c.xlsx").returncode == 0
+    formats = number_formats(load_workbook(tmp_path / "c.xlsx").worksheets[0])
+    assert formats[heading("rural_road_km")].endswith("#,##0.00")
+
+
+def test_the_completeness_sheet_is_set_to_print_a_year_a_page(stored: tuple[Path, Truth], tmp_path: Path) -> None:
+    """24 months: a page per year, the names repeated, at 90 % or more, the legend printed."""
+    path, _ = stored
+    with Store.open_readonly(path) as store:
+        write_report_xlsx(collect_report(store, Period(2022, 1), Period(2023, 12), today=TODAY), tmp_path / "r.xlsx")
+    ws = load_workbook(tmp_path / "r.xlsx")["Tình hình nộp báo cáo"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert [b.id for b in ws.col_breaks.brk] == [header.index("12/2022") + 1]  # after December 2022
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.scale >= 90
+    assert ws.print_title_cols == "$A:$B"
+    last = int(re.search(r"(\d+)$", ws.print_area[0] if isinstance(ws.print_area, list) else ws.print_area).group(1))
+    legend = [r for r in range(HEADER_ROW, ws.max_row + 1) if ws.cell(row=r, column=2).value == "Thiếu"
+              and ws.cell(row=r, column=3).value]
+    assert legend and legend[0] <= last  # the legend is inside the print area
+    assert "chưa nhận mà đã quá hạn" in ws.cell(row=legend[0], column=3).value
+    fonts = {ws.cell(row=HEADER_ROW + 1, column=header.index(m) + 1).font.sz for m in ("01/2022", "06/2023")}
+    assert fonts == {10}  # × the scale: 9 points or more printed
+
+
+@pytest.mark.slow
+@needs_libreoffice
+def test_libreoffice_prints_the_completeness_sheet_readable(examples_store: Path, quarter_km: Path, tmp_path: Path) -> None:
+    """The 36-month report printed by LibreOffice (issue 14: the completeness sheet was about
+    6 pt with its legend outside the print area): a page per year, every commune's name whole
+    on each, all twelve months of its year and no other, the legend, text at 9 pt or more;
+    and 0,25 km printed as 0,25."""
+    book = tmp_path / "bao-cao.xlsx"
+    with Store.open_readonly(examples_store) as store:
+        write_report_xlsx(collect_report(store, Period(2021, 1), Period(2023, 12)), book)
+    pdf = to_pdf(book, tmp_path / "pdf")
+    texts, sizes = page_texts(pdf), page_font_sizes(pdf)
+    pages = [n for n, text in enumerate(texts) if "TÌNH HÌNH NỘP BÁO CÁO" in text]
+    assert len(pages) == 3
+    for year, n in zip((2021, 2022, 2023), pages, strict=True):
+        text = texts[n]
+        for commune in CATALOG.communes:
+            assert commune.name in text, (year, commune.name)
+        header = next(line for line in text.splitlines() if "Xã, thị trấn" in line)  # the table's
+        months = set(re.findall(r"\b(\d\d)/(20\d\d)\b", header))
+        assert months == {(f"{m:02d}", str(year)) for m in range(1, 13)}, year
+        # every size on the page is a cell's, header's or footer's size times one scale; the
+        # smallest is the footer's 8-point source line: at 90 % or more, the cells' 10 points
+        # print at 9 or more
+        assert min(sizes[n]) >= 8 * 0.9, (year, sorted(set(sizes[n])))
+    assert "chưa nhận mà đã quá hạn" in texts[pages[0]]
+    # decimals kept, printed
+    small = tmp_path / "km.xlsx"
+    with Store.open_readonly(quarter_km) as store:
+        write_report_xlsx(collect_report(store, Period(2023, 1), Period(2023, 3)), small)
+    text = "\n".join(page_texts(to_pdf(small, tmp_path / "pdf2")))
+    assert re.search(r"\b0,75\b", text) and re.search(r"\b1,50\b", text)  # Nậm Có's 3 × 0,25; Hồ Bốn's

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 import click
 
@@ -59,8 +62,20 @@ from .common import (
 )
 @click.option(
     "--excel-csv",
-    is_flag=True,
-    help=tr("CSV có BOM cho Excel.", "CSV with a BOM, for Excel."),
+    "excel_csv",
+    type=click.Choice(["vi", "en"]),
+    is_flag=False,
+    flag_value="vi",
+    default=None,
+    metavar="[vi|en]",
+    help=tr(
+        "CSV mở thẳng bằng Excel/LibreOffice: vi (mặc định) cho máy cài đặt tiếng Việt (dấu ; "
+        "giữa các cột, dấu phẩy thập phân), en cho máy cài đặt tiếng Anh (dấu , và dấu chấm); "
+        "có BOM, mã xã và tháng giữ dạng chữ (04456, 2024-01).",
+        "CSV that opens right in Excel/LibreOffice: vi (the default) for a computer set to "
+        "Vietnamese (; between columns, a decimal comma), en for one set to English (, and a "
+        "decimal point); with a BOM, commune codes and months kept as text (04456, 2024-01).",
+    ),
 )
 @output_options
 @store_errors
@@ -72,7 +87,7 @@ def rollup_command(
     units: str,
     indicators: str | None,
     fmt: str,
-    excel_csv: bool,
+    excel_csv: str | None,
     output: Path | None,
     force: bool,
 ) -> None:
@@ -80,7 +95,7 @@ def rollup_command(
     from ..rollup import GROUPINGS, grouping_of, rollup
 
     check_output(output, force)
-    if excel_csv:  # --excel-csv alone means CSV; with another format it is a mistake
+    if excel_csv:  # --excel-csv [vi|en] alone means CSV; with another format it is a mistake
         if fmt == "table":
             fmt = "csv"
         elif fmt != "csv":
@@ -126,9 +141,34 @@ def rollup_command(
         elif fmt == "csv":
             write_csv(*result.table(), stream, excel=excel_csv)
         else:
-            console = make_console(stream)
-            for table in rollup_tables(result, console.width):
-                console.print(table)
+            print_tables(stream, lambda width: rollup_tables(result, width))
     finally:
         if output is not None:
             stream.close()
+
+
+def table_width(console: Any) -> int:
+    """The width to lay tables out for: ``COLUMNS`` when set (also when the output is not a
+    terminal: ``COLUMNS=80 ncctd rollup … > file``), else the terminal's, else 100."""
+    try:
+        columns = int(os.environ.get("COLUMNS", ""))
+    except ValueError:
+        columns = 0
+    return columns if columns >= 40 else int(console.width)
+
+
+def print_tables(stream: IO[str], make: Callable[[int], list[Any]]) -> None:
+    """Print the tables ``make(width)`` lays out. Not on a terminal, lines are not padded to
+    the width with trailing spaces (what a file or a pipe gets is the text, nothing more)."""
+    console = make_console(stream)
+    width = table_width(console)
+    console.width = width
+    tables = make(width)
+    if console.is_terminal:
+        for table in tables:
+            console.print(table)
+        return
+    with console.capture() as captured:
+        for table in tables:
+            console.print(table)
+    stream.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
