@@ -225,6 +225,7 @@ class _Worker:
     started: float = 0.0  # when the job at the head of the queue started (at the latest)
     retiring: bool = False  # said it leaves after its last reply
     killed_for: str | None = None  # "wall": the parent killed it
+    widest: float = 0.0  # the largest memory budget of a job sent to it
 
 
 _MEMORY_WORDS = re.compile(rb"memory allocation of (\d+) bytes failed")
@@ -332,22 +333,37 @@ class Pool:
         return worker
 
     def _dispatch(self) -> None:
-        """Send pending jobs to workers with room (starting workers up to the pool's size)."""
+        """Send pending jobs to workers with room (starting workers up to the pool's size). A
+        worker that ran a job with a larger memory budget is not given a smaller one: memory it
+        took then and freed stays its own (mapped), so the smaller limit would not hold."""
+        for worker in [w for w in self._workers if w.retiring and not w.queue]:
+            self._bury(worker)  # left after its last reply
         while self._pending:
             ticket = self._pending[0]
-            alone = self._jobs[ticket][2]
-            room = [w for w in self._workers if not w.retiring and len(w.queue) < (1 if alone else self._depth)]
-            if alone:
-                room = [w for w in room if not w.queue]
-            if not room and len(self._workers) < self._size:
-                room = [self._spawn()]
-            if not room:
-                return
-            worker = min(room, key=lambda w: len(w.queue))
-            if not worker.queue and worker.process.exitcode is not None:  # died idle
-                self._bury(worker)
-                continue
-            job, limits, _ = self._jobs[ticket]
+            job, limits, alone = self._jobs[ticket]
+            need = _budget(limits)
+            live = [w for w in self._workers if not w.retiring]
+            fit = [w for w in live if w.widest <= need]
+            idle = [w for w in fit if not w.queue]
+            if idle:
+                worker = idle[0]
+                if worker.process.exitcode is not None:  # died idle (killed from outside)
+                    self._bury(worker)
+                    continue
+            elif len(self._workers) < self._size:
+                worker = self._spawn()
+            else:
+                unfit = [w for w in live if not w.queue and w.widest > need]
+                if unfit:  # make room for a fresh worker
+                    unfit[0].retiring = True
+                    with contextlib.suppress(OSError):
+                        unfit[0].conn.close()  # an idle worker leaves on the closed pipe
+                    self._bury(unfit[0])
+                    continue
+                room = [] if alone else [w for w in fit if len(w.queue) < self._depth]
+                if not room:
+                    return
+                worker = min(room, key=lambda w: len(w.queue))
             try:
                 worker.conn.send((ticket, job, limits))
             except (BrokenPipeError, ConnectionError, OSError):
@@ -357,6 +373,7 @@ class Pool:
             if not worker.queue:
                 worker.started = time.monotonic()
             worker.queue.append(ticket)
+            worker.widest = max(worker.widest, need)
 
     def _pump(self) -> None:
         """Wait for replies or deaths (or a deadline), and deal with them."""
@@ -450,6 +467,10 @@ class Pool:
         if code == -signal.SIGKILL:  # not ours: the system's out-of-memory killer, most likely
             return Death("memory", "SIGKILL")
         return Death("crash", _signal_name(code))
+
+
+def _budget(limits: WorkerLimits) -> float:
+    return float("inf") if limits.memory_bytes is None else float(limits.memory_bytes)
 
 
 def _signal_name(code: int | None) -> str:

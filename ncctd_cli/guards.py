@@ -512,6 +512,8 @@ def check_ole2(data: bytes) -> str:
     try:
         with olefile.OleFileIO(io.BytesIO(data)) as ole:
             entries = ole.listdir(streams=True, storages=True)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception:  # olefile is stricter than the programs that write xls: calamine decides
         return "unknown"
     top = {entry[0].lower() for entry in entries if len(entry) == 1}

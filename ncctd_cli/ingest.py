@@ -34,6 +34,7 @@ from .sheets import (
     death_refusal,
     is_workbook_bytes,
     iter_paths,
+    preload_readers,
     read_bytes,
     read_path,
     worker_limits,
@@ -423,7 +424,7 @@ def read_sources(
         return
     from .containment import Pool
 
-    _preload()
+    preload_readers()
     limits = worker_limits(options.read.limits)
     window = WINDOW_FILES * workers
     tickets: dict[int, int] = {}
@@ -465,13 +466,6 @@ def _contained(source: Path | tuple[bytes, str], parallel: bool, options: ReadOp
     return is_workbook_bytes(head) or (parallel and size <= PARALLEL_MAX_BYTES)
 
 
-def _preload() -> None:
-    """What every worker needs, imported once here before they are forked."""
-    import defusedxml.expatreader  # noqa: F401
-    import olefile  # noqa: F401
-    import python_calamine  # noqa: F401
-
-
 def _workers(sources: list[Path | tuple[bytes, str]], wanted: int | None) -> int:
     import os
 
@@ -493,6 +487,7 @@ _WORKER: dict[str, Any] = {}
 
 def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
     gc.enable()  # forked from a run that paused it: a worker reads many small files
+    preload_readers()  # (spawned: imported before any limit applies)
     _WORKER["catalog"] = catalog
     _WORKER["options"] = options
 

@@ -65,6 +65,7 @@ __all__ = [
     "TableRefused",
     "death_refusal",
     "is_workbook_bytes",
+    "preload_readers",
     "read_bytes",
     "read_path",
     "sniff_kind",
@@ -464,8 +465,17 @@ class _SharedReader:
     def run(self, job: Any, limits: WorkerLimits) -> tuple[bool, Any]:
         with _SHARED_LOCK:
             if not _SHARED:
-                _SHARED.append(Pool(read_workbook_bytes, workers=1, depth=1))
+                preload_readers()
+                _SHARED.append(Pool(read_workbook_bytes, workers=1, depth=1, setup=preload_readers))
             return _SHARED[0].run(job, limits)
+
+
+def preload_readers() -> None:
+    """Import what reading a workbook needs before a worker starts (forked workers share it;
+    a spawned one imports it before any limit applies: a library is no file's fault)."""
+    import defusedxml.expatreader  # noqa: F401
+    import olefile  # noqa: F401
+    import python_calamine  # noqa: F401
 
 
 def _shared_reader() -> _SharedReader:
@@ -480,6 +490,8 @@ def _read_here(data: bytes, name: str, digest: str, options: ReadOptions) -> Sou
         source = SourceFile(name, "csv", digest)
         try:
             return _read_csv(data, source, options)
+        except MemoryError:  # the worker's limit: its own refusal
+            raise
         except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
             return source.refuse(**_unexpected("csv", exc))
     suffix = Path(name).suffix.lower()
@@ -500,10 +512,14 @@ def read_workbook_bytes(job: tuple[bytes, str, str, ReadOptions]) -> SourceFile:
         _guard(data, name, kind, options.limits, archive)
     except Refusal as refusal:
         return source.refuse(refusal.code, **refusal.params)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception as exc:  # damage no check named (struct.error, IndexError...): refused too
         return source.refuse(**_unexpected(kind, exc))
     try:
         return _read_workbook(data, source, options.limits)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
         return source.refuse(**_unexpected(kind, exc))
 
@@ -543,10 +559,14 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile | None]:
     check_part_count(data, limits)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception:  # any damage: zipfile raises many kinds
         return "broken-zip", None
     try:
         kind = classify_zip(archive)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception:
         archive.close()
         return "broken-zip", None
