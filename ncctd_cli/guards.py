@@ -31,6 +31,7 @@ Everything here raises a :class:`Refusal` (a stable code and the parameters of i
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import struct
 import xml.sax
@@ -358,17 +359,44 @@ class _StopAtRoot(xml.sax.handler.ContentHandler):
         raise _RootReached
 
 
+_NAME_START = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_:")
+
+
+def _starts_with_an_element(head: bytes) -> bool:
+    """Whether a part's first markup, after its XML declaration and processing instructions,
+    is an element's start tag, in an ASCII-compatible encoding: then no DOCTYPE can be there
+    (one stands before the root element), and the parser need not be run. Anything else (a
+    comment, a DOCTYPE, another encoding, a part cut short) goes to defusedxml."""
+    position = head.find(b"<")
+    while 0 <= position < len(head) - 1:
+        following = head[position + 1]
+        if following in _NAME_START:
+            return True
+        if following != ord("?"):
+            return False
+        end = head.find(b"?>", position)
+        if end < 0:
+            return False
+        position = head.find(b"<", end)
+    return False
+
+
 def _check_prolog(chunks: Iterable[bytes], part: str) -> Iterator[bytes]:
     """Feed a part's first bytes to defusedxml until its root element starts (a DTD may only
     stand before it): a DOCTYPE or an entity declaration is refused as ``unsafe-xml``.
     Anything else expat does not accept is left to calamine (it may not read that part at
-    all). Returns the chunks not fed (to be counted by the caller)."""
+    all). Returns the chunks not fed (to be counted by the caller). A part whose first markup
+    is plainly its root element (nearly every part) is not parsed at all."""
+    it = iter(chunks)
+    first = next(it, b"")
+    if _starts_with_an_element(first[:4096]):
+        return it
     from defusedxml import DefusedXmlException
     from defusedxml.expatreader import DefusedExpatParser
 
     parser = DefusedExpatParser(forbid_dtd=True)
     parser.setContentHandler(_StopAtRoot())
-    it = iter(chunks)
+    it = itertools.chain((first,), it)
     for chunk in it:
         try:
             parser.feed(chunk)
@@ -533,10 +561,17 @@ def check_ole2(data: bytes) -> str:
 
 
 def check_csv_text(text: str, limits: Limits) -> None:
-    """Refuse a text holding a line longer than ``max_line_chars``. Windows of half the limit
-    are looked at (C-speed ``find`` calls, never a copy of the text): a line over the limit
-    spans a whole window, which then holds no line break, and is measured exactly."""
-    limit = limits.max_line_chars
+    """Refuse a text holding a line longer than ``max_line_chars``."""
+    found = long_line(text, limits.max_line_chars)
+    if found is not None:
+        raise Refusal("line-too-long", line=found + 1, limit=limits.max_line_chars)
+
+
+def long_line(text: str, limit: int) -> int | None:
+    """The first line of ``text`` longer than ``limit`` characters, as the number of line feeds
+    before it (None: no such line). Windows of half the limit are looked at (C-speed ``find``
+    calls, never a copy of the text): a line over the limit spans a whole window, which then
+    holds no line break, and is measured exactly."""
     step = max(1, limit // 2)
     for start in range(0, len(text) - step + 1, step):
         stop = start + step
@@ -546,4 +581,5 @@ def check_csv_text(text: str, limits: Limits) -> None:
         ends = [e for e in (text.find("\n", stop), text.find("\r", stop)) if e >= 0]
         end = min(ends) if ends else len(text)
         if end - begin > limit:
-            raise Refusal("line-too-long", line=text.count("\n", 0, begin) + 1, limit=limit)
+            return text.count("\n", 0, begin)
+    return None

@@ -402,7 +402,7 @@ class Ingestor:
 
 # ------------------------------------------------------------------ reading, in worker processes
 
-PARALLEL_MIN_FILES = 48  # fewer files: one worker (workbooks), the rest read here
+PARALLEL_MIN_FILES = 16  # fewer files: one worker (workbooks), the rest read here
 PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger CSVs are read here (no copying of their returns)
 WINDOW_FILES = 16  # files submitted ahead of the one being checked, per worker
 SNIFF_BYTES = 8  # what tells a workbook (zip, OLE2) from text
@@ -437,6 +437,8 @@ def read_sources(
                     waiting = sources[submitted]
                     tickets[submitted] = pool.submit(waiting, limits, alone=isinstance(waiting, tuple))
                 submitted += 1
+            if n == 0:
+                import numpy  # noqa: F401 (what checking needs, imported while the workers read)
             if not contained[n]:
                 yield read_source(source, catalog, options.read)
                 continue

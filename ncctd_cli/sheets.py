@@ -36,6 +36,7 @@ from .guards import (
     classify_zip,
     describe_binary,
     describe_markup,
+    long_line,
     markup_refusal,
     not_a_spreadsheet,
     open_zip,
@@ -471,10 +472,10 @@ class _SharedReader:
 
 
 def preload_readers() -> None:
-    """Import what reading a workbook needs before a worker starts (forked workers share it;
-    a spawned one imports it before any limit applies: a library is no file's fault)."""
-    import defusedxml.expatreader  # noqa: F401
-    import olefile  # noqa: F401
+    """Import what reading any workbook needs before a worker starts (forked workers share it;
+    a spawned one imports it before any limit applies: a library is no file's fault). What
+    only some files need (olefile for an xls, defusedxml for a part with a prolog) is imported
+    by the worker that first needs it."""
     import python_calamine  # noqa: F401
 
 
@@ -803,33 +804,41 @@ class _CsvPass:
     width: int  # fields of the widest of them
 
 
-class _CheckedLines:
-    """The lines of a text stream as ``newline=""`` splits them (the row reader's lines),
-    checked as the whole-text checks check them: the first NUL character, the first line
-    longer than the limit. At the first one, the lines stop; :meth:`finish` reads the rest
-    (an encoding error is still found; a NUL counts before a long line, as the whole-text
-    checks order them) and raises the refusal."""
+class _CheckedText:
+    """A text stream a block of about a megabyte at a time, each block ending at a line break,
+    checked as the whole-text checks check a text: the first NUL character, the first line
+    longer than the limit. At the first one the blocks stop; :meth:`finish` reads the rest (an
+    encoding error is still found; a NUL counts before a long line, as those checks order
+    them) and raises the refusal."""
 
     def __init__(self, stream: io.TextIOBase, limit: int) -> None:
         self.stream = stream
         self.limit = limit
-        self.newlines = 0  # line feeds before the current line
+        self.newlines = 0  # line feeds in the blocks given so far
         self.nul: int | None = None
         self.long: int | None = None
 
     def __iter__(self) -> Iterator[str]:
-        readline = self.stream.readline
-        limit = self.limit
-        while line := readline(limit + 2):
-            if "\x00" in line:
-                self.nul = self.newlines + 1
+        carry = ""
+        while chunk := self.stream.read(_PASS_CHUNK):
+            text = carry + chunk if carry else chunk
+            if "\x00" in text:
+                self.nul = self.newlines + text.count("\n", 0, text.index("\x00")) + 1
                 return
-            if len(line) > limit and len(line.rstrip("\r\n")) > limit:
-                self.long = self.newlines + 1
+            # a block ends after its last line break (a CR last may be the half of a CRLF)
+            cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+            block, carry = text[:cut], text[cut:]
+            found = long_line(block, self.limit)
+            if found is None and len(carry) > self.limit:
+                found = block.count("\n")
+            if found is not None:
+                self.long = self.newlines + found + 1
                 return
-            if line[-1] == "\n":
-                self.newlines += 1
-            yield line
+            self.newlines += block.count("\n")
+            if block:
+                yield block
+        if carry:
+            yield carry
 
     def finish(self) -> None:
         while chunk := self.stream.read(_PASS_CHUNK):
@@ -842,34 +851,102 @@ class _CheckedLines:
             raise Refusal("line-too-long", line=self.long, limit=self.limit)
 
 
-def _csv_pass(data: bytes, encoding: str, delimiter: str, limits: Limits) -> _CsvPass:
+_PASS_BATCH = 8192  # records looked at together
+
+
+def _csv_pass(
+    data: memoryview, encoding: str, delimiter: str, limits: Limits, tail_long: int | None = None,
+    exact: bool = False,
+) -> _CsvPass:
     """One pass over a big CSV, decoding it a block at a time and keeping nothing but its first
     rows: the checks the whole-text reader makes (encoding, NUL, line length, width, CSV
-    syntax), the same refusals, and what the table will be (its first rows, its width)."""
-    stream = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    lines = _CheckedLines(stream, limits.max_line_chars)
+    syntax), with the same refusals, and what the table will be (its first rows, its width).
+
+    Records are looked at a batch at a time; a record's line is known from the reader's line
+    count when every record of its batch is one line. When a line is needed and not known so
+    (a record over several lines among the first rows, or too wide), the pass runs again
+    ``exact``: one record at a time. ``tail_long``: a line too long in the blank lines cut from
+    the end (refused after a NUL, before the CSV's own faults, as the whole-text checks do)."""
+    stream = io.TextIOWrapper(io.BufferedReader(_BytesView(data), 1 << 20), encoding=encoding, newline="")
+    text = _CheckedText(stream, limits.max_line_chars)
+    lines = itertools.chain.from_iterable(io.StringIO(block, newline="") for block in text)
     reader = csv.reader(lines, delimiter=delimiter)
     found = _CsvPass([], [], 0, 0)
-    start = 1
     problem: Refusal | None = None
+    again = False
     try:
-        for record in reader:
-            if len(record) > limits.max_columns:
-                problem = Refusal("too-many-columns", line=start, columns=len(record), limit=limits.max_columns)
+        while True:
+            before = reader.line_num
+            batch = list(itertools.islice(reader, 1 if exact else _PASS_BATCH))
+            if not batch:
                 break
-            if "".join(record).strip():
-                found.filled += 1
-                found.width = max(found.width, len(record))
-                if len(found.head) < HEAD_ROWS:
-                    found.head.append([nfc(v) if v.strip() else None for v in record])
-                    found.head_lines.append(start)
-            start = reader.line_num + 1
+            one_line_each = reader.line_num - before == len(batch)
+            if max(map(len, batch)) > limits.max_columns:
+                if not one_line_each:
+                    again = True
+                    break
+                n = next(i for i, record in enumerate(batch) if len(record) > limits.max_columns)
+                problem = Refusal(
+                    "too-many-columns", line=before + n + 1, columns=len(batch[n]), limit=limits.max_columns
+                )
+                break
+            blank = list(map(str.strip, map("".join, batch)))  # "": a row of nothing
+            filled = sum(map(bool, blank))
+            if not filled:
+                continue
+            found.filled += filled
+            found.width = max(found.width, max(itertools.compress(map(len, batch), blank)))
+            if len(found.head) < HEAD_ROWS:
+                if not one_line_each and not exact:
+                    again = True
+                    break
+                for n in itertools.compress(range(len(batch)), blank):
+                    found.head.append([nfc(v) if v.strip() else None for v in batch[n]])
+                    found.head_lines.append(before + n + 1)
+                    if len(found.head) == HEAD_ROWS:
+                        break
     except csv.Error as exc:
         problem = Refusal("corrupt-file", variant="csv", line=reader.line_num, error=str(exc))
-    lines.finish()
+    text.finish()
+    if tail_long is not None:
+        raise Refusal("line-too-long", line=tail_long, limit=limits.max_line_chars)
+    if again:
+        return _csv_pass(data, encoding, delimiter, limits, tail_long, exact=True)
     if problem is not None:
         raise problem
     return found
+
+
+class _BytesView(io.RawIOBase):
+    """Bytes read as a stream without a copy of them (``io.BytesIO`` of a slice copies it)."""
+
+    def __init__(self, view: memoryview) -> None:
+        self.view = view
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), len(self.view) - self.position)
+        buffer[:n] = self.view[self.position : self.position + n]
+        self.position += n
+        return n
+
+
+def _content_end(data: bytes) -> int:
+    """Where the blank lines (or lines of only separators) at the end of a CSV in an ASCII-
+    compatible encoding begin (:func:`_drop_trailing_blank_lines` on the bytes)."""
+    content, stop = 0, len(data)
+    while stop:
+        start = max(0, stop - 65536)
+        kept = len(data[start:stop].rstrip(b"\r\n\t ;,"))
+        if kept:
+            content = start + kept
+            break
+        stop = start
+    end = data.find(b"\n", content)
+    return end + 1 if 0 <= end < len(data) - 1 else len(data)
 
 
 def _read_csv_on_demand(
@@ -879,14 +956,24 @@ def _read_csv_on_demand(
     limits = options.limits
     head = nfc(_decode_head(data, encoding, 1 << 17))
     delimiter = _sniff_delimiter(head[:65536], len(data) > 65536)
+    view = memoryview(data)
+    tail_long = None
+    if not encoding.lower().replace("_", "-").startswith("utf-16"):
+        # blank lines at the end are cut without being parsed (3 million of them: at once), as
+        # the whole-text reader cuts them; their length is still checked
+        end = _content_end(data)
+        found_long = long_line(data[end:].decode("latin-1"), limits.max_line_chars) if end < len(data) else None
+        if found_long is not None:
+            tail_long = data.count(b"\n", 0, end) + found_long + 1
+        view = view[:end]
     try:
         try:
-            found = _csv_pass(data, encoding, delimiter, limits)
+            found = _csv_pass(view, encoding, delimiter, limits, tail_long)
         except UnicodeDecodeError:
             if not tentative:
                 raise
             encoding = "cp1258"  # as decode_text: not UTF-8, so Windows-1258
-            found = _csv_pass(data, encoding, delimiter, limits)
+            found = _csv_pass(view, encoding, delimiter, limits, tail_long)
     except (UnicodeDecodeError, LookupError) as exc:
         return source.refuse("bad-encoding", error=str(exc))
     except Refusal as refusal:

@@ -236,9 +236,10 @@ def test_the_cell_limit_can_be_raised() -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", ["far_cell.xlsx", "far_cells.xls", "dimensions_bomb.xls", "cyclic_directory.xls"])
-def test_calamine_alone_dies_on_what_the_guards_refuse(name: str) -> None:
-    """Why the guards exist: calamine, unguarded, aborts the whole process on these small files
-    (memory it cannot have, or a chain it follows for ever). Run under a 2 GB address space."""
+def test_calamine_alone_dies_on_what_containment_refuses(name: str) -> None:
+    """Why workbooks are read in worker processes: calamine alone aborts the whole process on
+    these small files (memory it cannot have, or a chain it follows for ever). Run under a 2 GB
+    address space; through read_path each is a refusal."""
     code = (
         "import io, resource, sys\n"
         "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))\n"
