@@ -404,7 +404,7 @@ class Ingestor:
 
 PARALLEL_MIN_FILES = 16  # fewer files: one worker (workbooks), the rest read here
 PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger CSVs are read here (no copying of their returns)
-WINDOW_FILES = 16  # files submitted ahead of the one being checked, per worker
+WINDOW_FILES = 64  # files submitted ahead of the one being checked, per worker
 SNIFF_BYTES = 8  # what tells a workbook (zip, OLE2) from text
 
 
@@ -429,8 +429,8 @@ def read_sources(
     window = WINDOW_FILES * workers
     tickets: dict[int, int] = {}
     submitted = 0
-    with Pool(_worker_read, workers=min(workers, sum(contained)), setup=_worker_start,
-              setup_args=(catalog, options.read)) as pool:
+    with Pool(_worker_read, workers=min(workers, sum(contained)), depth=WINDOW_FILES // 2,
+              setup=_worker_start, setup_args=(catalog, options.read)) as pool:
         for n, source in enumerate(sources):
             while submitted < len(sources) and submitted <= n + window:
                 if contained[submitted]:
@@ -461,11 +461,13 @@ def _contained(source: Path | tuple[bytes, str], parallel: bool, options: ReadOp
         size = source.stat().st_size
         if size > options.limits.max_file_bytes:
             return False
+        if parallel and size <= PARALLEL_MAX_BYTES:
+            return True  # whatever it is (not opened here: a batch has thousands of files)
         with source.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError:
         return False
-    return is_workbook_bytes(head) or (parallel and size <= PARALLEL_MAX_BYTES)
+    return is_workbook_bytes(head)
 
 
 def _workers(sources: list[Path | tuple[bytes, str]], wanted: int | None) -> int:
@@ -488,6 +490,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
+    gc.freeze()  # what it was forked with is never garbage: not walked (nor copied) again
     gc.enable()  # forked from a run that paused it: a worker reads many small files
     preload_readers()  # (spawned: imported before any limit applies)
     _WORKER["catalog"] = catalog
