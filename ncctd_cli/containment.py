@@ -15,9 +15,10 @@ enforces:
 
 A worker that dies (an abort on an allocation failure, SIGXCPU, SIGKILL, a crash) or times out
 costs exactly the job it held: that job's outcome is a :class:`Death` saying why, the jobs
-queued behind it go to a fresh worker, and the batch goes on. Each worker has its own pipe, so
-the parent always knows which job each one holds (``concurrent.futures`` cannot say which job
-killed a pool). A worker's standard output and error go to a file the parent reads after a
+queued behind it go to a fresh worker, and the batch goes on. Each worker has its own pipes and
+writes the ticket of the job it runs into memory shared with the parent, so the parent always
+knows which job each one holds (``concurrent.futures`` cannot say which job killed a pool),
+while replies travel a few at a time. A worker's standard output and error go to a file the parent reads after a
 death (the reader's last words: "memory allocation of N bytes failed"), never to the user.
 
 This module knows nothing of files or spreadsheets: :class:`Pool` runs a function on jobs.
@@ -746,7 +747,7 @@ class Pool:
         found = _MEMORY_WORDS.search(words)
         if found:
             return Death("memory", _signal_name(code), int(found.group(1)))
-        if code == -signal.SIGKILL:  # not ours: the system's out-of-memory killer, most likely
+        if code == -getattr(signal, "SIGKILL", 9):  # not ours: the system's out-of-memory killer, most likely
             return Death("memory", "SIGKILL")
         return Death("crash", _signal_name(code))
 
