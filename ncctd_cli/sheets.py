@@ -504,8 +504,9 @@ def read_workbook_bytes(job: tuple[bytes, str, str, ReadOptions]) -> SourceFile:
     """A workbook's bytes read (sniffed, checked, read by calamine): what a worker process
     runs. Called elsewhere, a hostile file can end the process: use :func:`read_bytes`."""
     data, name, digest, options = job
+    suffix = Path(name).suffix.lower()
     try:
-        kind, archive = _sniff(data, options.limits)
+        kind, archive = _sniff(data, options.limits, suffix if suffix in RETURN_SUFFIXES else None)
     except Refusal as refusal:
         return SourceFile(name, "unknown", digest).refuse(refusal.code, **refusal.params)
     source = SourceFile(name, kind, digest)
@@ -551,10 +552,12 @@ def sniff_kind(data: bytes, name: str = "") -> str:
     return "unknown"
 
 
-def _sniff(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile | None]:
+def _sniff(
+    data: bytes, limits: Limits, suffix: str | None = None
+) -> tuple[str, zipfile.ZipFile | None]:
     """What a workbook's bytes are: ``xlsx``/``ods`` (with the zip opened, for the checks),
     ``xls`` (an OLE2 file), ``broken-zip``, or a :class:`Refusal` for a zip that is something
-    else (a Word file, an xlsb...)."""
+    else (a Word file, an xlsb...; ``suffix``: the file's name's, for the message)."""
     if data.startswith(_OLE2):
         return "xls", None
     check_part_count(data, limits)
@@ -576,7 +579,7 @@ def _sniff(data: bytes, limits: Limits) -> tuple[str, zipfile.ZipFile | None]:
     archive.close()
     if kind == "xlsb":
         raise Refusal("unsupported-format")
-    raise not_a_spreadsheet(kind, None)
+    raise not_a_spreadsheet(kind, suffix)
 
 
 def _guard(
@@ -592,7 +595,13 @@ def _guard(
     elif kind == "broken-zip":
         raise Refusal("corrupt-file", detail="zip")
     elif kind == "xls":
-        check_ole2(data)  # "unknown" (olefile could not read it): calamine tries
+        try:
+            check_ole2(data)  # "unknown" (olefile could not read it): calamine tries
+        except Refusal as refusal:
+            if refusal.params.get("variant") == "known":
+                suffix = Path(name).suffix.lower()
+                refusal.params["suffix"] = suffix if suffix in RETURN_SUFFIXES else None
+            raise
 
 
 def _looks_like_text(head: bytes) -> bool:
