@@ -4,8 +4,10 @@ Good returns in a batch go in even when others are refused; a refused return is 
 returns are written a chunk at a time, each wholly in or wholly out (or the whole batch in one
 transaction, with ``atomic``).
 
-Files are read (and their layouts parsed) by worker processes when there are many, while this
-process checks and stores what they send back. Returns are checked together, a chunk of files
+Workbooks are read (and their layouts parsed) by worker processes under operating-system limits
+(:mod:`ncctd_cli.containment`), several when there are many files, while this process checks and
+stores what they send back; a worker that dies is a refusal of the file it held. CSV text is
+read here (small CSVs of a big batch go to the workers too). Returns are checked together, a chunk of files
 at a time (a big table a piece at a time): every check runs once over the chunk's columns.
 """
 
@@ -24,7 +26,18 @@ from .frame import Frame, FrameBuilder
 from .history import History
 from .model import Return, Value, parse_cell_ref
 from .problems import Problem
-from .sheets import ReadOptions, SourceFile, iter_paths, read_bytes, read_path
+from .sheets import (
+    ReadOptions,
+    SourceFile,
+    TableRefused,
+    death_refusal,
+    is_workbook_bytes,
+    iter_paths,
+    preload_readers,
+    read_bytes,
+    read_path,
+    worker_limits,
+)
 from .store import SaveBatch, Store
 from .vietnamese import Period
 
@@ -52,8 +65,8 @@ class IngestOptions:
     # "mtime" (the file's modification time).
     arrival: str = "given"
     arrivals: dict[str, str | None] = field(default_factory=dict)  # manifest: file → ISO time, None: unknown
-    # Processes reading files alongside the checking and storing: None picks (several
-    # cores and many files: up to 4), 1 reads everything in this process.
+    # Worker processes reading files alongside the checking and storing: None picks (one;
+    # with several cores and many files up to 4). Workbooks are always read in workers.
     workers: int | None = None
 
     def arrival_of(self, file: str) -> tuple[str | None, bool]:
@@ -144,9 +157,13 @@ def parse_source(source: SourceFile, catalog: Catalog) -> FrameBuilder:
     values) naming the file."""
     builder = FrameBuilder()
     if not source.problems:
-        for table in source.tables:
-            layouts.parse(table, catalog, builder, source.sha256)
-        if not builder.n_returns:
+        try:
+            for table in source.tables:
+                layouts.parse(table, catalog, builder, source.sha256)
+        except TableRefused as refused:  # a big CSV, read on demand, broken past its first rows
+            builder = FrameBuilder()
+            source.refuse(refused.problem.code, **refused.problem.params)
+        if not builder.n_returns and not source.problems:
             source.problems.append(Problem.of("no-return").at(file=source.file))
     if source.problems:
         ret = Return(file=source.file, sheet=None, layout=source.kind, file_sha256=source.sha256)
@@ -418,70 +435,74 @@ class Ingestor:
         self.history.add(named, commune_no[rets], frame.indicator[values], checking.month[rets], checking.values[values])
 
 
-# ------------------------------------------------------------------ reading, in parallel
+# ------------------------------------------------------------------ reading, in worker processes
 
-PARALLEL_MIN_FILES = 48  # fewer files are read faster than worker processes start
-PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger files are read here (no copying of their returns)
-CHUNK_FILES = 16  # files a worker reads per task
+PARALLEL_MIN_FILES = 16  # fewer files: one worker (workbooks), the rest read here
+PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger CSVs are read here (no copying of their returns)
+WINDOW_FILES = 64  # files submitted ahead of the one being checked, per worker
+SNIFF_BYTES = 8  # what tells a workbook (zip, OLE2) from text
 
 
 def read_sources(
     sources: list[Path | tuple[bytes, str]], catalog: Catalog, options: IngestOptions
 ) -> Iterator[tuple[str, FrameBuilder]]:
-    """Every source read and parsed, in order. With several cores and many files, worker
-    processes read and parse the files (the slow part of a batch of forms) while this
-    process checks and stores what they send back, a bounded number of files ahead."""
+    """Every source read and parsed, in order. Workbooks are read in worker processes under
+    the limits of ``options.read.limits`` (one worker for a few files; with several cores and
+    many files up to 4, which then read the small CSVs too) while this process checks and
+    stores what they send back, a bounded number of files ahead. A worker that dies is a
+    refusal of the file it held; the next file goes to a fresh worker."""
     workers = _workers(sources, options.workers)
-    if workers <= 1:
+    contained = [_contained(source, workers > 1, options.read) for source in sources]
+    if not any(contained):
         for source in sources:
             yield read_source(source, catalog, options.read)
         return
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    from .containment import Pool
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    units: list[list[Path] | Path | tuple[bytes, str]] = []  # a chunk for a worker, or read here
-    for source in sources:
-        if isinstance(source, Path) and _small(source):
-            if not units or not isinstance(units[-1], list) or len(units[-1]) >= CHUNK_FILES:
-                units.append([])
-            chunk = units[-1]
-            assert isinstance(chunk, list)
-            chunk.append(source)
-        else:
-            units.append(source)
-    pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_worker_start, initargs=(catalog, options.read)
-    )
-    futures: dict[int, Future[list[tuple[str, FrameBuilder]]]] = {}
-    ahead = 2 * workers
+    preload_readers()
+    limits = worker_limits(options.read.limits)
+    window = WINDOW_FILES * workers
+    tickets: dict[int, int] = {}
     submitted = 0
-    try:
-        for n, unit in enumerate(units):
-            while pool is not None and submitted < len(units) and submitted <= n + ahead:
-                waiting = units[submitted]
-                if isinstance(waiting, list):
-                    futures[submitted] = pool.submit(_worker_read, waiting)
+    with Pool(_worker_read, workers=min(workers, sum(contained)), depth=WINDOW_FILES // 2,
+              setup=_worker_start, setup_args=(catalog, options.read)) as pool:
+        for n, source in enumerate(sources):
+            while submitted < len(sources) and submitted <= n + window:
+                if contained[submitted]:
+                    waiting = sources[submitted]
+                    tickets[submitted] = pool.submit(waiting, limits, alone=isinstance(waiting, tuple))
                 submitted += 1
-            if not isinstance(unit, list):
-                yield read_source(unit, catalog, options.read)
+            if n == 0:
+                import numpy  # noqa: F401 (what checking needs, imported while the workers read)
+            if not contained[n]:
+                yield read_source(source, catalog, options.read)
                 continue
-            future = futures.pop(n, None)
-            try:
-                if future is None:
-                    raise BrokenProcessPool("no worker")
-                yield from future.result()
-            except BrokenProcessPool:  # a worker died (out of memory, killed): read here
-                if pool is not None:
-                    pool.shutdown(wait=False, cancel_futures=True)
-                    pool = None
-                for path in unit:
-                    yield read_source(path, catalog, options.read)
-    finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            ok, value = pool.outcome(tickets.pop(n))
+            if ok:
+                yield value
+                continue
+            name = str(source) if isinstance(source, Path) else source[1]
+            refused = SourceFile(name, "unknown").refuse(**death_refusal(value, options.read.limits))
+            yield name, parse_source(refused, catalog)
+
+
+def _contained(source: Path | tuple[bytes, str], parallel: bool, options: ReadOptions) -> bool:
+    """Whether a source is read by a worker: a workbook always (from its first bytes); a small
+    CSV when several workers read a big batch. What cannot be opened, or is too large, is read
+    here (to be refused the usual way)."""
+    if isinstance(source, tuple):
+        return is_workbook_bytes(source[0][:SNIFF_BYTES])
+    try:
+        size = source.stat().st_size
+        if size > options.limits.max_file_bytes:
+            return False
+        if parallel and size <= PARALLEL_MAX_BYTES:
+            return True  # whatever it is (not opened here: a batch has thousands of files)
+        with source.open("rb") as fh:
+            head = fh.read(SNIFF_BYTES)
+    except OSError:
+        return False
+    return is_workbook_bytes(head)
 
 
 def _workers(sources: list[Path | tuple[bytes, str]], wanted: int | None) -> int:
@@ -500,24 +521,20 @@ def _workers(sources: list[Path | tuple[bytes, str]], wanted: int | None) -> int
     return min(cores, 4)
 
 
-def _small(path: Path) -> bool:
-    try:
-        return path.stat().st_size <= PARALLEL_MAX_BYTES
-    except OSError:
-        return False  # read here: the error is reported the usual way
-
-
 _WORKER: dict[str, Any] = {}
 
 
 def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
+    gc.freeze()  # what it was forked with is never garbage: not walked (nor copied) again
     gc.enable()  # forked from a run that paused it: a worker reads many small files
+    preload_readers()  # (spawned: imported before any limit applies)
     _WORKER["catalog"] = catalog
     _WORKER["options"] = options
 
 
-def _worker_read(paths: list[Path]) -> list[tuple[str, FrameBuilder]]:
-    return [read_source(path, _WORKER["catalog"], _WORKER["options"]) for path in paths]
+def _worker_read(source: Path | tuple[bytes, str]) -> tuple[str, FrameBuilder]:
+    """One file read and parsed, in a worker process (the reader reads it there directly)."""
+    return read_source(source, _WORKER["catalog"], _WORKER["options"])
 
 
 class _Cancel(Exception):

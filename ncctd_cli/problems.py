@@ -274,17 +274,30 @@ register(ProblemType(
     "unsupported-format", "error",
     "Tệp Excel dạng nhị phân (xlsb): hãy mở bằng Excel, lưu lại dạng .xlsx rồi gửi lại.",
     "A binary Excel workbook (xlsb): open it in Excel, save it as .xlsx and resend it.",
-    ("part", "method"),
+    ("part", "method", "suffix"),
     variants={"compression": (
         "Phần «{part}» của tệp nén theo cách bảng tính không dùng (kiểu {method}): không đọc.",
         "Part '{part}' is compressed in a way spreadsheets do not use (method {method}): not read.",
+    ), "html": (
+        "Tệp này là một trang web (HTML)[[ dù tên tệp có đuôi {suffix}]], không phải bảng tính Excel "
+        "(nhiều phần mềm xuất «Excel» theo cách này): không đọc. Hãy mở tệp bằng Excel hoặc "
+        "LibreOffice, lưu lại dạng .xlsx rồi gửi lại.",
+        "This file is a web page (HTML)[[ although its name ends in {suffix}]], not an Excel "
+        "workbook (many systems export 'Excel' this way): not read. Open it in Excel or "
+        "LibreOffice, save it as .xlsx and resend it.",
+    ), "spreadsheetml": (
+        "Tệp này là bảng tính XML kiểu Excel 2003 (SpreadsheetML)[[ dù tên tệp có đuôi {suffix}]]: "
+        "không đọc. Hãy mở tệp bằng Excel hoặc LibreOffice, lưu lại dạng .xlsx rồi gửi lại.",
+        "This file is an Excel 2003 XML spreadsheet (SpreadsheetML)[[ although its name ends in "
+        "{suffix}]]: not read. Open it in Excel or LibreOffice, save it as .xlsx and resend it.",
     ), "nested-table": (
         "Phần «{part}» có bảng lồng trong ô: không đọc được. Hãy chép số liệu sang một trang tính "
         "thường rồi lưu lại.",
         "Part '{part}' holds a table inside a cell: it cannot be read. Copy the figures to a plain "
         "sheet and save again.",
     )},
-    about="A spreadsheet format the tool does not read (xlsb, tables nested in cells).",
+    about="A spreadsheet format the tool does not read (xlsb, tables nested in cells, HTML or "
+    "SpreadsheetML 2003 saved with a spreadsheet's name).",
 ))
 register(ProblemType(
     "password-protected", "error",
@@ -659,6 +672,45 @@ register(ProblemType(
     "split or not yet created): the message names the unit that reports that month.",
 ))
 
+
+# -- the reader's worker process (issue 12: containment, docs/SECURITY.md)
+
+register(ProblemType(
+    "reader-out-of-memory", "error",
+    "Đọc tệp này cần quá nhiều bộ nhớ (quá giới hạn {limit_mb:n0} MB[[; bộ đọc xin {asked_mb:n0} MB]]): "
+    "không đọc. Có thể có ô bị gõ nhầm ở rất xa (như ô XFD1048576), hoặc tệp bị làm giả. Nếu tệp "
+    "đáng tin, chạy lại với --max-memory-mb.",
+    "Reading this file takes too much memory (over the {limit_mb:n0} MB limit[[; the reader asked "
+    "for {asked_mb:n0} MB]]): not read. A cell may have been typed far away by mistake (such as "
+    "XFD1048576), or the file forged. If you trust the file, run again with --max-memory-mb.",
+    ("limit_mb", "asked_mb"),
+    about="The worker process reading a workbook ran out of its memory limit (--max-memory-mb).",
+))
+register(ProblemType(
+    "reader-timeout", "error",
+    "Đọc tệp này mất hơn {seconds:n0} giây máy (CPU): đã dừng, không đọc. Tệp có thể quá lớn hoặc "
+    "bị làm giả. Nếu tệp đáng tin, chạy lại với --max-seconds.",
+    "Reading this file took more than {seconds:n0} seconds of CPU time: stopped, not read. The file "
+    "may be too large or forged. If you trust the file, run again with --max-seconds.",
+    ("seconds",),
+    variants={"wall": (
+        "Đọc tệp này quá {seconds:n0} giây mà chưa xong: đã dừng, không đọc. Tệp có thể quá lớn "
+        "hoặc bị làm giả. Nếu tệp đáng tin, chạy lại với --max-seconds.",
+        "Reading this file did not finish within {seconds:n0} seconds: stopped, not read. The file "
+        "may be too large or forged. If you trust the file, run again with --max-seconds.",
+    )},
+    about="The worker process reading a workbook ran out of its CPU time or wall-clock time "
+    "(--max-seconds).",
+))
+register(ProblemType(
+    "reader-crashed", "error",
+    "Bộ đọc bảng tính dừng đột ngột khi đọc tệp này ({detail}): tệp có thể bị hỏng hoặc bị làm giả. "
+    + _RESEND_VI[0].upper() + _RESEND_VI[1:],
+    "The spreadsheet reader stopped abruptly on this file ({detail}): it may be damaged or forged. "
+    + _RESEND_EN[0].upper() + _RESEND_EN[1:],
+    ("detail",),
+    about="The worker process reading a workbook died otherwise (a crash).",
+))
 
 def reference_markdown() -> str:
     """The reference list of problem codes (docs/PROBLEMS.md), from the registry."""

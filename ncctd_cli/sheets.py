@@ -1,30 +1,32 @@
-"""Sheet reader: one file (xlsx, xlsm, xls, ods, csv) → its sheets as rows of cell values.
+"""Sheet reader: one file (xlsx, xlsm, xls, ods, csv) → its tables (sheets as rows of cells).
 
 The kind of file is recognised from its bytes, not its name. Workbooks are read with
-python-calamine (values only: a formula by its saved value, macros never run); CSV with the
-standard library, its encoding and delimiter detected. Every string comes out NFC.
-A file that cannot be read gives one :class:`~ncctd_cli.model.Problem`, never an exception.
-Hostile files (zip bombs, XML entities, sheets spanning millions of cells, encrypted or
-disguised files) are refused by :mod:`ncctd_cli.guards` before calamine sees them.
+python-calamine (values only: a formula by its saved value, macros never run), always in a
+worker process under operating-system limits (:mod:`ncctd_cli.containment`): a file that
+makes the reader run out of memory or time, or crash, is refused as that, and the caller goes
+on. Cheap, standard checks run first, in the worker too (:mod:`ncctd_cli.guards`). CSV text is
+read here, with the standard library and pandas' C reader, its encoding and delimiter detected;
+a big CSV is a :class:`CsvTable`, read on demand (its first rows known, the rest when a layout
+asks for it). Every string comes out NFC. A file that cannot be read gives one
+:class:`~ncctd_cli.model.Problem`, never an exception.
 """
 
 from __future__ import annotations
 
 import codecs
-import contextlib
 import csv
 import hashlib
 import io
 import itertools
-import os
-import sys
+import threading
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, SupportsIndex, TypeVar
 
 from .cellfacts import SheetFacts, workbook_facts
+from .containment import Death, Pool, WorkerLimits, inside_worker
 from .guards import (
     Limits,
     Refusal,
@@ -33,12 +35,12 @@ from .guards import (
     check_part_count,
     check_zip,
     classify_zip,
-    corrupt,
-    count_zip_members,
     describe_binary,
+    describe_markup,
+    long_line,
+    markup_refusal,
     not_a_spreadsheet,
     open_zip,
-    password_protected,
     too_many_cells,
 )
 from .model import Problem, cell_ref
@@ -51,18 +53,25 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 RETURN_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".tsv", ".txt")
 
 Cell = object  # str | float | int | bool | date | datetime | None
+T = TypeVar("T")
 
 
 __all__ = [
     "Column",
     "ColumnTable",
+    "CsvTable",
     "Limits",
     "ReadOptions",
     "Sheet",
     "SourceFile",
+    "TableRefused",
+    "death_refusal",
+    "is_workbook_bytes",
+    "preload_readers",
     "read_bytes",
     "read_path",
     "sniff_kind",
+    "worker_limits",
 ]
 
 
@@ -71,8 +80,8 @@ class ReadOptions:
     encoding: str | None = None  # force a CSV encoding
     decimal_point: bool = False  # CSV numbers written with '.' as the decimal mark
     limits: Limits = field(default_factory=Limits)
-    # A CSV of at least this many lines is read by columns (a ColumnTable), not row by row;
-    # None: always row by row.
+    # A CSV of at least this many lines is read by columns (a CsvTable, on demand), not row
+    # by row; None: always row by row, at once.
     column_min_lines: int | None = 20_000
 
 
@@ -82,7 +91,11 @@ def _filled(cell: Cell) -> bool:
 
 @dataclass
 class Sheet:
-    """One sheet's cells, row by row, from A1; or a CSV's rows with their line numbers."""
+    """One sheet's cells, row by row, from A1; or a CSV's rows with their line numbers.
+
+    The rows of a big CSV (:meth:`CsvTable.rows`) are a list whose first rows are known and
+    whose rest is read when first asked for: ``rows[:60]`` costs nothing more, ``len(rows)``
+    or ``rows[5000]`` reads the file."""
 
     file: str
     name: str | None
@@ -165,7 +178,183 @@ class ColumnTable:
             columns.append(Column(codes, spellings))
         lines = sheet.line_numbers
         numbers = [lines[r] if lines is not None else r + 1 for r in kept]
-        return cls(sheet.file, sheet.name, columns, np.array(numbers, dtype=np.int64))
+        return ColumnTable(sheet.file, sheet.name, columns, np.array(numbers, dtype=np.int64))
+
+
+class TableRefused(Exception):
+    """Reading the rest of a :class:`CsvTable` found what makes the file unreadable (its
+    first pass rules this out; kept so that no such case could pass silently):
+    :func:`ncctd_cli.ingest.parse_source` refuses the file with ``problem``."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.code)
+        self.problem = problem
+
+
+class CsvTable(ColumnTable):
+    """A big CSV read by columns on demand: what a layout needs to be recognised (the first
+    filled row, the cells of the first rows) comes from the first :data:`HEAD_ROWS` rows,
+    read in one pass over the file that checks it whole (encoding, NUL characters, line
+    lengths, widths, CSV syntax) without keeping it. The columns (``columns``, ``lines``) and
+    the rows (:meth:`rows`) are read when first used, so a big CSV that holds no return is
+    refused without being decoded or read into cells.
+
+    Row numbers are those of the table read by columns: the rows holding anything, from the
+    first. ``row_cells`` gives as many cells as the table has columns (its widest row)."""
+
+    def __init__(
+        self, file: str, data: bytes, encoding: str, delimiter: str, head: list[list[Cell]],
+        head_lines: list[int], width: int, complete: bool, limits: Limits,
+    ) -> None:  # not the dataclass's: columns and lines are read when first used
+        self.file = file
+        self.name = None
+        self.delimiter = delimiter
+        self.limits = limits
+        self._data = data
+        self._encoding = encoding
+        self._head = head
+        self._head_lines = head_lines
+        self._width = width
+        self._complete = complete  # the head holds every row
+        self._table: ColumnTable | None = None
+        self._sheet: Sheet | None = None
+
+    def __repr__(self) -> str:
+        return f"CsvTable(file={self.file!r}, width={self._width}, read={self._table is not None})"
+
+    @property
+    def columns(self) -> list[Column]:
+        return self._columns().columns
+
+    @columns.setter
+    def columns(self, value: list[Column]) -> None:
+        self._columns().columns = value
+
+    @property
+    def lines(self) -> np.ndarray:
+        return self._columns().lines
+
+    @lines.setter
+    def lines(self, value: np.ndarray) -> None:
+        self._columns().lines = value
+
+    @property
+    def text(self) -> str | None:
+        return None  # never kept: decoded again when the rows or the columns are read
+
+    @text.setter
+    def text(self, value: str | None) -> None:
+        pass
+
+    def first_filled_row(self) -> int | None:
+        return 0 if self._head else None
+
+    def row_cells(self, row: int) -> list[Cell]:
+        if self._table is None and 0 <= row < len(self._head):
+            cells = self._head[row]
+            return [*cells, *([None] * (self._width - len(cells)))]
+        return super().row_cells(row)
+
+    def rows(self) -> Sheet:
+        """The table as rows (as the row reader reads the CSV): the first rows at once, the
+        rest read when a row past them, or their number, is asked for."""
+        if self._sheet is not None:
+            return self._sheet
+        return Sheet(
+            self.file, None,
+            _LazyList(self._head, None if self._complete else lambda: self._whole_rows().rows),
+            _LazyList(self._head_lines, None if self._complete else lambda: list(self._whole_rows().line_numbers or ())),
+        )
+
+    def _text(self) -> str:
+        text, _ = decode_text(self._data, self._encoding)
+        return _drop_trailing_blank_lines(nfc(text))
+
+    def _whole_rows(self) -> Sheet:
+        if self._sheet is None:
+            read = read_csv_rows(self._text(), self.delimiter, SourceFile(self.file, "csv"), self.limits)
+            if read.problems:
+                raise TableRefused(read.problems[0])
+            self._sheet = read.sheets[0]
+        return self._sheet
+
+    def _columns(self) -> ColumnTable:
+        if self._table is None:
+            text = self._text()
+            table = read_csv_columns(text, self.delimiter, self.file, self.limits)
+            if table is None:  # not one line per record, or wider rows: through the row reader
+                read = read_csv_rows(text, self.delimiter, SourceFile(self.file, "csv"), self.limits)
+                if read.problems:
+                    raise TableRefused(read.problems[0])
+                table = ColumnTable.from_sheet(read.sheets[0])
+            del text
+            if len(table.columns) != self._width:
+                raise TableRefused(Problem.of("corrupt-file", variant="unexpected", kind="csv", error="width"))
+            self._table = table
+        return self._table
+
+
+class _LazyList(list[T]):
+    """A list whose first items are known and whose rest is read on first need (``load``:
+    the whole list; None: the head is the whole list). Reading a slice or an item within the
+    head costs nothing; anything else (its length, iterating, an item past the head, any
+    change) loads it first, after which it is a plain list."""
+
+    def __init__(self, head: list[T], load: Callable[[], list[T]] | None) -> None:
+        super().__init__(head)
+        self._load = load
+
+    def _whole(self) -> None:
+        if self._load is not None:
+            load, self._load = self._load, None
+            list.__setitem__(self, slice(None), load())
+
+    def _in_head(self, index: SupportsIndex | slice) -> bool:
+        if self._load is None:
+            return True
+        size = list.__len__(self)
+        if isinstance(index, slice):
+            start, stop, step = index.start, index.stop, index.step
+            return (step is None or step > 0) and (start is None or start >= 0) and stop is not None and 0 <= stop <= size
+        position = index.__index__()
+        return 0 <= position < size
+
+    def __getitem__(self, index: Any) -> Any:
+        if not self._in_head(index):
+            self._whole()
+        return list.__getitem__(self, index)
+
+    def __bool__(self) -> bool:
+        if not list.__len__(self):
+            self._whole()
+        return bool(list.__len__(self))
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> Any:
+        self._whole()
+        return (list, (list(list.__iter__(self)),))
+
+    def __repr__(self) -> str:
+        if self._load is not None:
+            return f"<{list.__len__(self)} rows read, the rest not yet>"
+        return list.__repr__(self)
+
+
+def _loading(name: str) -> Callable[..., Any]:
+    method = getattr(list, name)
+
+    def loaded(self: _LazyList[Any], *args: Any, **kwargs: Any) -> Any:
+        self._whole()
+        return method(self, *args, **kwargs)
+
+    loaded.__name__ = name
+    return loaded
+
+
+for _name in ("__len__", "__iter__", "__reversed__", "__contains__", "__eq__", "__ne__", "__lt__",
+              "__le__", "__gt__", "__ge__", "__add__", "__mul__", "__rmul__", "__iadd__", "__imul__",
+              "__setitem__", "__delitem__", "append", "extend", "insert", "pop", "remove", "clear",
+              "index", "count", "copy", "sort", "reverse"):
+    setattr(_LazyList, _name, _loading(_name))
 
 
 @dataclass
@@ -222,7 +411,7 @@ def _tabular(path: Path) -> bool:
 
 
 def read_path(path: Path, options: ReadOptions | None = None, display: str | None = None) -> SourceFile:
-    """Read one file from disk."""
+    """Read one file from disk (a workbook in a worker process: see :func:`read_bytes`)."""
     options = options or ReadOptions()
     name = display or str(path)
     try:
@@ -236,25 +425,121 @@ def read_path(path: Path, options: ReadOptions | None = None, display: str | Non
 
 
 def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> SourceFile:
-    """Read one file's bytes; ``name`` is how messages name it (never used as a path)."""
+    """Read one file's bytes; ``name`` is how messages name it (never used as a path).
+
+    CSV text is read in this process. A workbook (a zip or an OLE2 file) is read in a worker
+    process under the limits of ``options.limits`` (a process kept for the next call); in a
+    worker already, here."""
     options = options or ReadOptions()
     digest = hashlib.sha256(data).hexdigest()
     if len(data) > options.limits.max_file_bytes:
         return SourceFile(name, "unknown", digest).refuse(**_too_large(len(data), options.limits))
-    kind, archive = _sniff(data)
-    source = SourceFile(name, kind, digest)
     if not data or data.isspace():
-        return source.refuse("empty-file")
+        return SourceFile(name, "unknown", digest).refuse("empty-file")
+    if not is_workbook_bytes(data):
+        return _read_here(data, name, digest, options)
+    if inside_worker():
+        return read_workbook_bytes((data, name, digest, options))
+    ok, value = _shared_reader().run((data, name, digest, options), worker_limits(options.limits))
+    if ok:
+        return value
+    return SourceFile(name, "unknown", digest).refuse(**death_refusal(value, options.limits))
+
+
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def is_workbook_bytes(head: bytes) -> bool:
+    """Whether a file whose first bytes are ``head`` is read as a workbook (a zip or an OLE2
+    file: in a worker process), rather than as text or refused for what it is, here."""
+    return head.startswith((*_ZIP_MAGIC, _OLE2))
+
+
+def worker_limits(limits: Limits) -> WorkerLimits:
+    """The limits of a worker process reading one file."""
+    return WorkerLimits(limits.max_memory_bytes, limits.max_cpu_seconds, limits.max_wall_seconds)
+
+
+def death_refusal(death: Death, limits: Limits) -> dict[str, Any]:
+    """The refusal (``code`` and parameters) of a file whose reader died (see
+    :class:`~ncctd_cli.containment.Death`)."""
+    if death.cause == "memory":
+        asked = None if death.asked_bytes is None else death.asked_bytes / 1048576
+        return {"code": "reader-out-of-memory", "limit_mb": limits.max_memory_bytes / 1048576, "asked_mb": asked}
+    if death.cause in ("cpu", "wall"):
+        seconds = limits.max_cpu_seconds if death.cause == "cpu" else limits.max_wall_seconds
+        return {"code": "reader-timeout", "variant": death.cause, "seconds": seconds}
+    return {"code": "reader-crashed", "detail": death.detail}
+
+
+_SHARED: list[Pool] = []  # the worker process read_bytes keeps for the next call
+_SHARED_LOCK = threading.Lock()
+
+
+class _SharedReader:
+    """One worker process for :func:`read_bytes` called on its own (the API, the tests): kept
+    for the next call, started again after a death. One call at a time."""
+
+    def run(self, job: Any, limits: WorkerLimits) -> tuple[bool, Any]:
+        with _SHARED_LOCK:
+            if not _SHARED:
+                preload_readers()
+                _SHARED.append(Pool(read_workbook_bytes, workers=1, depth=1, setup=preload_readers))
+            return _SHARED[0].run(job, limits)
+
+
+def preload_readers() -> None:
+    """Import what reading any workbook needs before a worker starts (forked workers share it;
+    a spawned one imports it before any limit applies: a library is no file's fault). What
+    only some files need (olefile for an xls, defusedxml for a part with a prolog) is imported
+    by the worker that first needs it."""
+    import python_calamine  # noqa: F401
+
+
+def _shared_reader() -> _SharedReader:
+    return _SharedReader()
+
+
+def _read_here(data: bytes, name: str, digest: str, options: ReadOptions) -> SourceFile:
+    """What is not a workbook, in this process: text (CSV, or a web page with a spreadsheet's
+    name, refused by what it is), or bytes refused for what they are."""
+    what = describe_binary(data)
+    if what is None and _looks_like_text(data[:65536]):
+        source = SourceFile(name, "csv", digest)
+        try:
+            return _read_csv(data, source, options)
+        except MemoryError:  # the worker's limit: its own refusal
+            raise
+        except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
+            return source.refuse(**_unexpected("csv", exc))
+    suffix = Path(name).suffix.lower()
+    refusal = not_a_spreadsheet(what, suffix if suffix in RETURN_SUFFIXES else None)
+    return SourceFile(name, "unknown", digest).refuse(refusal.code, **refusal.params)
+
+
+def read_workbook_bytes(job: tuple[bytes, str, str, ReadOptions]) -> SourceFile:
+    """A workbook's bytes read (sniffed, checked, read by calamine): what a worker process
+    runs. Called elsewhere, a hostile file can end the process: use :func:`read_bytes`."""
+    data, name, digest, options = job
+    suffix = Path(name).suffix.lower()
+    try:
+        kind, archive = _sniff(data, options.limits, suffix if suffix in RETURN_SUFFIXES else None)
+    except Refusal as refusal:
+        return SourceFile(name, "unknown", digest).refuse(refusal.code, **refusal.params)
+    source = SourceFile(name, kind, digest)
     try:
         _guard(data, name, kind, options.limits, archive)
     except Refusal as refusal:
         return source.refuse(refusal.code, **refusal.params)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception as exc:  # damage no check named (struct.error, IndexError...): refused too
         return source.refuse(**_unexpected(kind, exc))
     try:
-        if kind in ("xlsx", "xls", "ods"):
-            return _read_workbook(data, source, options.limits)
-        return _read_csv(data, source, options)
+        return _read_workbook(data, source, options.limits)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
     except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
         return source.refuse(**_unexpected(kind, exc))
 
@@ -267,45 +552,52 @@ def _too_large(size: int, limits: Limits) -> dict[str, Any]:
     return {"code": "file-too-large", "size_mb": size / 1048576, "limit_mb": limits.max_file_bytes / 1048576}
 
 
-_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_MARK = "EncryptedPackage".encode("utf-16-le")
-
-
 def sniff_kind(data: bytes, name: str = "") -> str:
-    """What a file is, from its bytes (cheaply; the guards run after): xlsx, ods, xls,
-    encrypted, csv, broken-zip or unknown. The name is not looked at."""
-    kind, archive = _sniff(data)
-    if archive is not None:
-        archive.close()
-    return kind
-
-
-def _sniff(data: bytes) -> tuple[str, zipfile.ZipFile | None]:
-    """:func:`sniff_kind`, and for a zipped workbook (xlsx, ods) the zip it opened: the guards
-    go on with it rather than read its directory a second time (for a small form, reading
-    it costs about as much as all the rest of the sniffing)."""
-    if data.startswith(_ZIP_MAGIC):
-        if count_zip_members(data) > Limits().max_zip_members:
-            return "unknown", None
-        try:
-            archive = zipfile.ZipFile(io.BytesIO(data))
-        except Exception:  # any damage: zipfile raises many kinds
-            return "broken-zip", None
-        try:
-            kind = classify_zip(archive)
-        except Exception:
-            archive.close()
-            return "broken-zip", None
-        if kind in ("xlsx", "ods"):
-            return kind, archive
-        archive.close()
-        return "unknown", None
+    """What a file is, from its bytes (cheaply; no check runs): xlsx, ods, xls, csv,
+    broken-zip or unknown. The name is not looked at."""
     if data.startswith(_OLE2):
-        return ("encrypted" if _ENCRYPTED_MARK in data else "xls"), None
-    if describe_binary(data):
-        return "unknown", None
-    return ("csv" if _looks_like_text(data[:65536]) else "unknown"), None
+        return "xls"
+    if data.startswith(_ZIP_MAGIC):
+        try:
+            kind, archive = _sniff(data, Limits())
+        except Refusal:
+            return "unknown"
+        if archive is not None:
+            archive.close()
+        return kind
+    if describe_binary(data) is None and _looks_like_text(data[:65536]):
+        return "csv"
+    return "unknown"
+
+
+def _sniff(
+    data: bytes, limits: Limits, suffix: str | None = None
+) -> tuple[str, zipfile.ZipFile | None]:
+    """What a workbook's bytes are: ``xlsx``/``ods`` (with the zip opened, for the checks),
+    ``xls`` (an OLE2 file), ``broken-zip``, or a :class:`Refusal` for a zip that is something
+    else (a Word file, an xlsb...; ``suffix``: the file's name's, for the message)."""
+    if data.startswith(_OLE2):
+        return "xls", None
+    check_part_count(data, limits)
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
+    except Exception:  # any damage: zipfile raises many kinds
+        return "broken-zip", None
+    try:
+        kind = classify_zip(archive)
+    except MemoryError:  # the worker's limit: its own refusal
+        raise
+    except Exception:
+        archive.close()
+        return "broken-zip", None
+    if kind in ("xlsx", "ods"):
+        return kind, archive
+    archive.close()
+    if kind == "xlsb":
+        raise Refusal("unsupported-format")
+    raise not_a_spreadsheet(kind, suffix)
 
 
 def _guard(
@@ -316,32 +608,18 @@ def _guard(
     if kind in ("xlsx", "ods"):
         if archive is None:
             archive = open_zip(data, limits)
-        else:
-            check_part_count(data, limits)  # the caller's limit (the sniffing used the default)
         with archive:
             check_zip(data, archive, kind, limits)
     elif kind == "broken-zip":
-        raise corrupt("zip")
-    elif kind == "encrypted":
-        raise password_protected()
+        raise Refusal("corrupt-file", detail="zip")
     elif kind == "xls":
-        check_ole2(data, limits)
-    elif kind == "unknown":
-        raise _not_a_spreadsheet(data, name, limits)
-
-
-def _not_a_spreadsheet(data: bytes, name: str, limits: Limits) -> Refusal:
-    what = describe_binary(data)
-    if data.startswith(_ZIP_MAGIC):
-        with open_zip(data, limits) as archive:
-            try:
-                what = classify_zip(archive)
-            except Exception:  # a damaged zip
-                what = "zip"
-        if what == "xlsb":
-            return Refusal("unsupported-format")
-    suffix = Path(name).suffix.lower()
-    return not_a_spreadsheet(what, suffix if suffix in RETURN_SUFFIXES else None)
+        try:
+            check_ole2(data)  # "unknown" (olefile could not read it): calamine tries
+        except Refusal as refusal:
+            if refusal.params.get("variant") == "known":
+                suffix = Path(name).suffix.lower()
+                refusal.params["suffix"] = suffix if suffix in RETURN_SUFFIXES else None
+            raise
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -355,34 +633,42 @@ def _looks_like_text(head: bytes) -> bool:
     return controls <= len(head) // 100
 
 
+_CALAMINE_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
+
+
 def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None) -> SourceFile:
-    from python_calamine import CalamineWorkbook, PasswordError
+    """A workbook's visible worksheets through calamine (in a worker process: see
+    :func:`read_workbook_bytes`); refused when calamine cannot read it, or when its sheets
+    span more than ``max_cells`` from A1 (memory was the worker's limit; this is the return's)."""
+    from python_calamine import PasswordError
 
     limits = limits or Limits()
     budget = limits.max_cells
     try:
-        with _rust_panics_quiet():  # the whole calamine session: one redirection per workbook
-            workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-            for meta in workbook.sheets_metadata:
-                if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
-                    continue
-                if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
-                    continue
-                sheet = workbook.get_sheet_by_name(meta.name)
-                end = sheet.end
-                if end is not None:  # a second check, after the guards' own count
-                    budget -= (end[0] + 1) * (end[1] + 1)
-                    if budget < 0:
-                        refusal = too_many_cells(limits)
-                        return source.refuse(refusal.code, **refusal.params)
-                rows = sheet.to_python(skip_empty_area=False)
-                source.tables.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
+        workbook = _open_workbook(data, source.kind)
+        for meta in workbook.sheets_metadata:
+            if str(meta.visible).rsplit(".", 1)[-1] != "Visible":
+                continue
+            if str(meta.typ).rsplit(".", 1)[-1] != "WorkSheet":
+                continue
+            sheet = workbook.get_sheet_by_name(meta.name)
+            end = sheet.end
+            if end is not None:
+                budget -= (end[0] + 1) * (end[1] + 1)
+                if budget < 0:
+                    refusal = too_many_cells(limits)
+                    return source.refuse(refusal.code, **refusal.params)
+            rows = sheet.to_python(skip_empty_area=False)
+            source.tables.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
         _add_facts(source, data)
     except PasswordError:
         return source.refuse("password-protected")
-    except (KeyboardInterrupt, SystemExit, GeneratorExit):
+    except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
         raise
     except BaseException as exc:  # calamine raises many kinds for broken files, a Rust panic too
+        if "cell limit exceeded" in str(exc).lower():  # calamine's own bound (ods)
+            refusal = too_many_cells(limits)
+            return source.refuse(refusal.code, **refusal.params)
         return source.refuse("corrupt-file", variant="reader", kind=source.kind, error=type(exc).__name__)
     return source
 
@@ -409,37 +695,25 @@ def _add_facts(source: SourceFile, data: bytes) -> None:
             row[c] = mark
 
 
-@contextlib.contextmanager
-def _rust_panics_quiet() -> Iterator[None]:
-    """Calamine's Rust panics on some broken files are caught (a PanicException, refused as
-    corrupt-file), but Rust prints them on file descriptor 2 first: a clerk would see a
-    "thread panicked" message. Standard error goes to the null device for the call (opened
-    once per process: a batch of forms makes thousands of calls)."""
+def _open_workbook(data: bytes, kind: str) -> Any:
+    """Calamine's workbook. From the bytes calamine tries each format in turn and, when none
+    opens, says only that it cannot tell the format; the file is then opened again as the
+    kind it is (through a temporary file named for it), for calamine's real reason (a
+    password, a bound it keeps, the damage) to be raised."""
+    import tempfile
+
+    from python_calamine import CalamineError, CalamineWorkbook
+
     try:
-        fd = sys.stderr.fileno()
-        sys.stderr.flush()
-        null = _null_device()
-        saved = os.dup(fd)
-    except (AttributeError, OSError, ValueError):  # no real descriptor (captured, embedded)
-        yield
-        return
-    try:
-        os.dup2(null, fd)
-        try:
-            yield
-        finally:
-            os.dup2(saved, fd)
-    finally:
-        os.close(saved)
-
-
-_NULL_FD: list[int] = []  # the null device, opened on first use
-
-
-def _null_device() -> int:
-    if not _NULL_FD:
-        _NULL_FD.append(os.open(os.devnull, os.O_WRONLY))
-    return _NULL_FD[0]
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except CalamineError as exc:
+        suffix = _CALAMINE_SUFFIX.get(kind)
+        if suffix is None or "detect" not in str(exc).lower():
+            raise
+    with tempfile.TemporaryDirectory(prefix="ncctd-") as folder:
+        path = Path(folder) / f"workbook{suffix}"
+        path.write_bytes(data)
+        return CalamineWorkbook.from_path(str(path))
 
 
 def _cells(rows: Sequence[Sequence[object]]) -> list[list[Cell]]:
@@ -474,9 +748,13 @@ def sniff_delimiter(text: str) -> str:
     """The delimiter among ``; , tab`` that splits the first lines most consistently: the one
     giving the most lines with the same number (≥ 2) of fields, then the most fields. A
     title line above the table (one field) does not count."""
-    head = text[:65536]
+    return _sniff_delimiter(text[:65536], len(text) > 65536)
+
+
+def _sniff_delimiter(head: str, more: bool) -> str:
+    """:func:`sniff_delimiter` on the first characters of a text (``more``: it goes on)."""
     lines = head.splitlines()[:30]
-    if len(head) < len(text) and len(lines) > 1:
+    if more and len(lines) > 1:
         lines.pop()  # a line cut by the head
     lines = [line for line in lines if line.strip()]
     best, best_score = ",", (-1, -1)
@@ -496,6 +774,24 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(data: bytes, source: SourceFile, options: ReadOptions) -> SourceFile:
+    """CSV text (or a web page with a spreadsheet's name, refused by what it is). A CSV of
+    ``column_min_lines`` lines or more becomes a :class:`CsvTable` (read on demand), a
+    smaller one a :class:`Sheet` at once."""
+    try:
+        encoding, tentative = _csv_encoding(data, options.encoding)
+        codecs.lookup(encoding)
+    except LookupError as exc:
+        return source.refuse("bad-encoding", error=str(exc))
+    suffix = Path(source.file).suffix.lower()
+    head = _decode_head(data, encoding, 8192)
+    markup = describe_markup(head)
+    if markup is not None:
+        refusal = markup_refusal(markup, suffix if suffix in RETURN_SUFFIXES else None)
+        source.kind = "unknown"
+        return source.refuse(refusal.code, **refusal.params)
+    minimum = options.column_min_lines
+    if minimum is not None and _line_estimate(data, encoding) >= minimum:
+        return _read_csv_on_demand(data, source, options, encoding, tentative)
     try:
         text, _encoding = decode_text(data, options.encoding)
     except (UnicodeDecodeError, LookupError) as exc:
@@ -510,12 +806,238 @@ def _read_csv(data: bytes, source: SourceFile, options: ReadOptions) -> SourceFi
         return source.refuse(refusal.code, **refusal.params)
     text = _drop_trailing_blank_lines(nfc(text))
     delimiter = sniff_delimiter(text)
-    if options.column_min_lines is not None:
-        table = read_csv_columns(text, delimiter, source.file, limits, options.column_min_lines)
+    if minimum is not None:
+        table = read_csv_columns(text, delimiter, source.file, limits, minimum)
         if table is not None:
             source.tables.append(table)
             return source
     return read_csv_rows(text, delimiter, source, limits)
+
+
+def _csv_encoding(data: bytes, forced: str | None) -> tuple[str, bool]:
+    """The encoding :func:`decode_text` would use, found without decoding the whole text, and
+    whether it is only tentative (UTF-8 until a byte says otherwise: then Windows-1258)."""
+    if forced:
+        return forced, False
+    if data.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", False
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", False
+    head = data[:4096]
+    if head.count(b"\x00") > len(head) // 4:
+        return ("utf-16-le" if head[1::2].count(0) >= head[0::2].count(0) else "utf-16-be"), False
+    return "utf-8", True
+
+
+def _decode_head(data: bytes, encoding: str, size: int) -> str:
+    """The text of a file's first ``size`` bytes (a character cut at the end dropped)."""
+    decoder = codecs.getincrementaldecoder(encoding)("replace")
+    return decoder.decode(data[:size], final=len(data) <= size)
+
+
+def _line_estimate(data: bytes, encoding: str) -> int:
+    """About how many lines a CSV has, from its bytes (to choose how to read it)."""
+    if encoding.lower().replace("_", "-").startswith("utf-16"):
+        big = encoding.lower().endswith("be") or data.startswith(codecs.BOM_UTF16_BE)
+        return data.count(b"\x00\n" if big else b"\n\x00") + 1
+    return data.count(b"\n") + 1
+
+
+HEAD_ROWS = 256  # rows of a big CSV read before its layout is known (layouts look at 60)
+_PASS_CHUNK = 1 << 20
+
+
+@dataclass
+class _CsvPass:
+    """What one pass over a big CSV found (:func:`_csv_pass`)."""
+
+    head: list[list[Cell]]
+    head_lines: list[int]
+    filled: int  # rows holding anything
+    width: int  # fields of the widest of them
+
+
+class _CheckedText:
+    """A text stream a block of about a megabyte at a time, each block ending at a line break,
+    checked as the whole-text checks check a text: the first NUL character, the first line
+    longer than the limit. At the first one the blocks stop; :meth:`finish` reads the rest (an
+    encoding error is still found; a NUL counts before a long line, as those checks order
+    them) and raises the refusal."""
+
+    def __init__(self, stream: io.TextIOBase, limit: int) -> None:
+        self.stream = stream
+        self.limit = limit
+        self.newlines = 0  # line feeds in the blocks given so far
+        self.nul: int | None = None
+        self.long: int | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        carry = ""
+        while chunk := self.stream.read(_PASS_CHUNK):
+            text = carry + chunk if carry else chunk
+            if "\x00" in text:
+                self.nul = self.newlines + text.count("\n", 0, text.index("\x00")) + 1
+                return
+            # a block ends after its last line break (a CR last may be the half of a CRLF)
+            cut = max(text.rfind("\n"), text.rfind("\r", 0, len(text) - 1)) + 1
+            block, carry = text[:cut], text[cut:]
+            found = long_line(block, self.limit)
+            if found is None and len(carry) > self.limit:
+                found = block.count("\n")
+            if found is not None:
+                self.long = self.newlines + found + 1
+                return
+            self.newlines += block.count("\n")
+            if block:
+                yield block
+        if carry:
+            yield carry
+
+    def finish(self) -> None:
+        while chunk := self.stream.read(_PASS_CHUNK):
+            if self.nul is None and "\x00" in chunk:
+                self.nul = self.newlines + chunk.count("\n", 0, chunk.index("\x00")) + 1
+            self.newlines += chunk.count("\n")
+        if self.nul is not None:
+            raise Refusal("binary-content", line=self.nul)
+        if self.long is not None:
+            raise Refusal("line-too-long", line=self.long, limit=self.limit)
+
+
+_PASS_BATCH = 8192  # records looked at together
+
+
+def _csv_pass(
+    data: memoryview, encoding: str, delimiter: str, limits: Limits, tail_long: int | None = None,
+    exact: bool = False,
+) -> _CsvPass:
+    """One pass over a big CSV, decoding it a block at a time and keeping nothing but its first
+    rows: the checks the whole-text reader makes (encoding, NUL, line length, width, CSV
+    syntax), with the same refusals, and what the table will be (its first rows, its width).
+
+    Records are looked at a batch at a time; a record's line is known from the reader's line
+    count when every record of its batch is one line. When a line is needed and not known so
+    (a record over several lines among the first rows, or too wide), the pass runs again
+    ``exact``: one record at a time. ``tail_long``: a line too long in the blank lines cut from
+    the end (refused after a NUL, before the CSV's own faults, as the whole-text checks do)."""
+    stream = io.TextIOWrapper(io.BufferedReader(_BytesView(data), 1 << 20), encoding=encoding, newline="")
+    text = _CheckedText(stream, limits.max_line_chars)
+    lines = itertools.chain.from_iterable(io.StringIO(block, newline="") for block in text)
+    reader = csv.reader(lines, delimiter=delimiter)
+    found = _CsvPass([], [], 0, 0)
+    problem: Refusal | None = None
+    again = False
+    try:
+        while True:
+            before = reader.line_num
+            batch = list(itertools.islice(reader, 1 if exact else _PASS_BATCH))
+            if not batch:
+                break
+            one_line_each = reader.line_num - before == len(batch)
+            if max(map(len, batch)) > limits.max_columns:
+                if not one_line_each:
+                    again = True
+                    break
+                n = next(i for i, record in enumerate(batch) if len(record) > limits.max_columns)
+                problem = Refusal(
+                    "too-many-columns", line=before + n + 1, columns=len(batch[n]), limit=limits.max_columns
+                )
+                break
+            blank = list(map(str.strip, map("".join, batch)))  # "": a row of nothing
+            filled = sum(map(bool, blank))
+            if not filled:
+                continue
+            found.filled += filled
+            found.width = max(found.width, max(itertools.compress(map(len, batch), blank)))
+            if len(found.head) < HEAD_ROWS:
+                if not one_line_each and not exact:
+                    again = True
+                    break
+                for n in itertools.compress(range(len(batch)), blank):
+                    found.head.append([nfc(v) if v.strip() else None for v in batch[n]])
+                    found.head_lines.append(before + n + 1)
+                    if len(found.head) == HEAD_ROWS:
+                        break
+    except csv.Error as exc:
+        problem = Refusal("corrupt-file", variant="csv", line=reader.line_num, error=str(exc))
+    text.finish()
+    if tail_long is not None:
+        raise Refusal("line-too-long", line=tail_long, limit=limits.max_line_chars)
+    if again:
+        return _csv_pass(data, encoding, delimiter, limits, tail_long, exact=True)
+    if problem is not None:
+        raise problem
+    return found
+
+
+class _BytesView(io.RawIOBase):
+    """Bytes read as a stream without a copy of them (``io.BytesIO`` of a slice copies it)."""
+
+    def __init__(self, view: memoryview) -> None:
+        self.view = view
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = min(len(buffer), len(self.view) - self.position)
+        buffer[:n] = self.view[self.position : self.position + n]
+        self.position += n
+        return n
+
+
+def _content_end(data: bytes) -> int:
+    """Where the blank lines (or lines of only separators) at the end of a CSV in an ASCII-
+    compatible encoding begin (:func:`_drop_trailing_blank_lines` on the bytes)."""
+    content, stop = 0, len(data)
+    while stop:
+        start = max(0, stop - 65536)
+        kept = len(data[start:stop].rstrip(b"\r\n\t ;,"))
+        if kept:
+            content = start + kept
+            break
+        stop = start
+    end = data.find(b"\n", content)
+    return end + 1 if 0 <= end < len(data) - 1 else len(data)
+
+
+def _read_csv_on_demand(
+    data: bytes, source: SourceFile, options: ReadOptions, encoding: str, tentative: bool
+) -> SourceFile:
+    """A big CSV as a :class:`CsvTable`: one pass checks it whole and keeps its first rows."""
+    limits = options.limits
+    head = nfc(_decode_head(data, encoding, 1 << 17))
+    delimiter = _sniff_delimiter(head[:65536], len(data) > 65536)
+    view = memoryview(data)
+    tail_long = None
+    if not encoding.lower().replace("_", "-").startswith("utf-16"):
+        # blank lines at the end are cut without being parsed (3 million of them: at once), as
+        # the whole-text reader cuts them; their length is still checked
+        end = _content_end(data)
+        found_long = long_line(data[end:].decode("latin-1"), limits.max_line_chars) if end < len(data) else None
+        if found_long is not None:
+            tail_long = data.count(b"\n", 0, end) + found_long + 1
+        view = view[:end]
+    try:
+        try:
+            found = _csv_pass(view, encoding, delimiter, limits, tail_long)
+        except UnicodeDecodeError:
+            if not tentative:
+                raise
+            encoding = "cp1258"  # as decode_text: not UTF-8, so Windows-1258
+            found = _csv_pass(view, encoding, delimiter, limits, tail_long)
+    except (UnicodeDecodeError, LookupError) as exc:
+        return source.refuse("bad-encoding", error=str(exc))
+    except Refusal as refusal:
+        return source.refuse(refusal.code, **refusal.params)
+    if not found.filled:
+        return _blank_csv(source)
+    complete = found.filled <= len(found.head)
+    source.tables.append(
+        CsvTable(source.file, data, encoding, delimiter, found.head, found.head_lines, found.width, complete, limits)
+    )
+    return source
 
 
 HEADER_SCAN_LINES = 60  # lines looked at for the first one holding anything

@@ -1,20 +1,16 @@
-"""A batch of forms read fast (issue 7) with every guard intact.
+"""A batch of forms read fast (issue 7) with every check intact.
 
-What made it fast, each checked here: the guards remember the template parts of a form
-(theme, styles, relationships...) found harmless, by their exact packed bytes, and never the
-parts that hold cells; small parts are unpacked in one call with the checks of the stream; the
-sniffing hands the zip it opened to the guards; the cells calamine gives are made NFC in one
-pass; the form parser reads a row with a few look-ups.
+What made it fast, each checked here: small zip parts are unpacked in one call with the checks
+of the stream; the cells calamine gives are made NFC in one pass; the form parser reads a row
+with a few look-ups. (Workbooks are read in worker processes: tests/test_containment.py.)
 """
 
 from __future__ import annotations
 
 import io
-import os
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,7 +18,7 @@ import pytest
 from ncctd_cli import guards
 from ncctd_cli.catalog import Catalog, default_catalog
 from ncctd_cli.guards import Limits, Refusal
-from ncctd_cli.sheets import ReadOptions, Sheet, _cells, _null_device, read_bytes
+from ncctd_cli.sheets import ReadOptions, Sheet, _cells, read_bytes
 from tests.pipeline import parse_sheet
 
 from .test_hostile import MH  # the hostile-file generator, loaded once
@@ -30,16 +26,6 @@ from .test_hostile import MH  # the hostile-file generator, loaded once
 DATA = Path(__file__).parent / "data"
 GOOD = DATA / "samples-2024q1" / "returns" / "bc_04456_2024-01.xlsx"
 SHEET = "xl/worksheets/sheet1.xml"
-
-
-
-
-@pytest.fixture(autouse=True)
-def fresh_memory() -> Iterator[None]:
-    """Each test starts with no part remembered, and leaves none behind."""
-    guards._HARMLESS.known.clear()
-    yield
-    guards._HARMLESS.known.clear()
 
 
 def _codes(data: bytes, limits: Limits | None = None) -> list[str]:
@@ -52,48 +38,6 @@ def _part_names(data: bytes) -> list[str]:
         return [info.filename for info in archive.infolist()]
 
 
-def _packed_parts(data: bytes) -> dict[str, bytes]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {info.filename: bytes(guards._packed(data, info)) for info in archive.infolist()}
-
-
-# ------------------------------------------------------------------ remembered template parts
-
-
-def test_template_parts_are_remembered_never_the_sheet() -> None:
-    data = GOOD.read_bytes()
-    assert _codes(data) == []
-    remembered = {key[-1] for key in guards._HARMLESS.known}
-    packed = _packed_parts(data)
-    assert packed["xl/styles.xml"] in remembered and packed["[Content_Types].xml"] in remembered
-    assert packed[SHEET] not in remembered  # the sheet holds cells: read in every file
-    assert _codes(data) == []  # read again, from memory
-
-
-def test_a_far_cell_behind_remembered_parts_is_refused() -> None:
-    assert _codes(GOOD.read_bytes()) == []
-    far = MH._patched(GOOD, SHEET, lambda d: d.replace(
-        b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>', 1))
-    assert _codes(far) == ["too-many-cells"]
-
-
-def test_two_identical_sheets_each_count_their_cells() -> None:
-    """Each under the limit, together over it: the second (the same bytes) counts too."""
-    width = max(len(row) for row in read_bytes(GOOD.read_bytes(), "good.xlsx").sheets[0].rows)
-    far_row = b'<row r="100000"><c r="A100000"><v>1</v></c></row></sheetData>'
-    members = [
-        (name, part.replace(b"</sheetData>", far_row, 1) if name == SHEET else part)
-        for name, part in MH._members(GOOD)
-    ]
-    sheet = dict(members)[SHEET]
-    one = MH._zip(members)
-    two = MH._zip([*members, ("xl/worksheets/sheet2.xml", sheet)])
-    limits = Limits(max_cells=150_000 * width)  # one sheet spans 100.000 × width cells
-    assert _codes(one, limits) == []
-    assert _codes(two, limits) == ["too-many-cells"]
-    assert _codes(two, limits) == ["too-many-cells"]
-
-
 def test_a_template_part_changed_to_carry_a_dtd_is_refused() -> None:
     assert _codes(GOOD.read_bytes()) == []
     styles = MH._patched(GOOD, "xl/styles.xml", lambda d: b'<!DOCTYPE x [<!ENTITY a "b">]>' + d)
@@ -101,18 +45,8 @@ def test_a_template_part_changed_to_carry_a_dtd_is_refused() -> None:
     assert _codes(GOOD.read_bytes()) == []
 
 
-def test_a_refused_part_is_never_remembered() -> None:
-    xxe = (DATA / "hostile" / "corpus" / "xxe.xlsx").read_bytes()
-    for _ in range(2):
-        assert _codes(xxe) == ["unsafe-xml"]
-    assert all(b"<!DOCTYPE" not in zlib.decompress(key[-1], -15) for key in guards._HARMLESS.known
-               if key[2] == zipfile.ZIP_DEFLATED)
-
-
-def test_the_same_packed_bytes_declaring_another_size_are_read_again() -> None:
-    """A remembered part's bytes behind a lying size or CRC: the key differs, the part is
-    unpacked, and the lie found."""
-    assert _codes(GOOD.read_bytes()) == []
+def test_a_part_declaring_another_size_or_crc_is_found() -> None:
+    """Every part is unpacked and its size and CRC checked, whatever it declares."""
     members = MH._members(GOOD)
 
     def with_styles(size_change: int, crc_change: int) -> bytes:
@@ -128,18 +62,6 @@ def test_the_same_packed_bytes_declaring_another_size_are_read_again() -> None:
     assert _codes(with_styles(-5, 0)) == ["decompression-bomb"]  # unpacks to more than declared
     assert _codes(with_styles(+5, 0)) == ["corrupt-file"]
     assert _codes(with_styles(0, 1)) == ["corrupt-file"]
-
-
-def test_the_memory_is_bounded() -> None:
-    memory = guards._HarmlessParts()
-    for n in range(memory.MAX_PARTS + 50):
-        memory.remember(("cells", "xlsx", 8, n, n, b"x"), ())
-    assert len(memory.known) == memory.MAX_PARTS
-    assert ("cells", "xlsx", 8, 0, 0, b"x") not in memory.known  # the oldest went first
-    big = zipfile.ZipInfo("xl/theme/theme1.xml")
-    big.compress_size = memory.MAX_PACKED + 1
-    big.file_size = 10
-    assert memory.key(b"", big, "cells", "xlsx") is None  # too large to keep: always read
 
 
 # ------------------------------------------------------------------ small parts in one call
@@ -178,16 +100,16 @@ def test_a_small_part_unpacked_in_one_call_is_judged_as_the_stream_judges_it(
     assert (whole == part) == (declared is None and not cut and method in (0, 8))
 
 
-# ------------------------------------------------------------------ the zip the sniffing opened
+# ------------------------------------------------------------------ the part limit
 
 
-def test_the_callers_part_limit_applies_to_the_zip_the_sniffing_opened() -> None:
+def test_the_callers_part_limit_applies() -> None:
     data = GOOD.read_bytes()
     assert _codes(data, Limits(max_zip_members=len(_part_names(data)) - 1)) == ["too-many-parts"]
     assert _codes(data, Limits(max_zip_members=len(_part_names(data)))) == []
 
 
-# ------------------------------------------------------------------ cells and standard error
+# ------------------------------------------------------------------ cells
 
 
 def test_cells_from_calamine() -> None:
@@ -195,16 +117,6 @@ def test_cells_from_calamine() -> None:
     rows = _cells([["", "leader_visits", nfd, " ", 7.0, True, None]])
     assert rows == [[None, "leader_visits", "Nậm Có", " ", 7.0, True, None]]
     assert unicodedata.is_normalized("NFC", rows[0][2])  # type: ignore[arg-type]
-
-
-def test_standard_error_is_given_back_after_each_workbook() -> None:
-    before = os.fstat(2)
-    broken = GOOD.read_bytes()[:-200]  # calamine may complain on fd 2: never seen
-    read_bytes(broken, "cut.xlsx")
-    read_bytes(GOOD.read_bytes(), "good.xlsx")
-    after = os.fstat(2)
-    assert (before.st_dev, before.st_ino) == (after.st_dev, after.st_ino)
-    assert _null_device() == _null_device()  # opened once per process
 
 
 # ------------------------------------------------------------------ the form parser

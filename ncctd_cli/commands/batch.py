@@ -104,6 +104,34 @@ def read_options(func: F) -> F:
                     "How many cells the sheets of one workbook may span from A1 (default 2,000,000).",
                 ),
             ),
+            click.option(
+                "--max-memory-mb",
+                type=click.IntRange(64, 1_000_000),
+                metavar="MB",
+                envvar="NCCTD_MAX_MEMORY_MB",
+                expose_value=False,
+                callback=_set_limit,
+                help=tr(
+                    "Bộ nhớ tối đa để đọc một tệp bảng tính (mặc định 1.024 MB; tệp cần nhiều hơn "
+                    "bị từ chối).",
+                    "Memory one workbook may take to read (default 1,024 MB; a file that needs more "
+                    "is refused).",
+                ),
+            ),
+            click.option(
+                "--max-seconds",
+                type=click.IntRange(1, 86_400),
+                metavar="S",
+                envvar="NCCTD_MAX_SECONDS",
+                expose_value=False,
+                callback=_set_limit,
+                help=tr(
+                    "Thời gian máy (CPU) tối đa để đọc một tệp bảng tính (mặc định 60 giây; chờ "
+                    "tối đa gấp đôi).",
+                    "CPU time one workbook may take to read (default 60 s; waited for at most "
+                    "twice that).",
+                ),
+            ),
         ]
     ):
         func = option(func)
@@ -119,7 +147,8 @@ def _set_limit(ctx: click.Context, param: click.Parameter, value: int | None) ->
 
 
 def apply_limits(options: Any) -> None:
-    """``--max-expanded-mb``/``--max-cells`` into ``options.read.limits`` (see docs/SECURITY.md)."""
+    """``--max-expanded-mb``, ``--max-cells``, ``--max-memory-mb``, ``--max-seconds`` into
+    ``options.read.limits`` (see docs/SECURITY.md)."""
     import dataclasses
 
     chosen = click.get_current_context().meta.get(_LIMITS_KEY, {})
@@ -131,6 +160,12 @@ def apply_limits(options: Any) -> None:
         )
     if "max_cells" in chosen:
         limits = dataclasses.replace(limits, max_cells=chosen["max_cells"])
+    if "max_memory_mb" in chosen:
+        limits = dataclasses.replace(limits, max_memory_bytes=chosen["max_memory_mb"] * 1024 * 1024)
+    if "max_seconds" in chosen:
+        seconds = chosen["max_seconds"]
+        # the wall clock waits longer: a busy machine shares its cores
+        limits = dataclasses.replace(limits, max_cpu_seconds=seconds, max_wall_seconds=max(2.0 * seconds, seconds + 10.0))
     options.read.limits = limits
 
 

@@ -1,0 +1,186 @@
+"""A big CSV read on demand (issue 12): one pass checks it whole and keeps its first rows; its
+columns and rows are read only when a layout needs them. A big CSV that holds no return is
+refused without being decoded whole or read into cells (memory ≤ 2 × its size + 200 MB), and
+whatever is read gives exactly what the whole-text reader gives."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ncctd_cli.catalog import default_catalog
+from ncctd_cli.guards import Limits, describe_markup
+from ncctd_cli.ingest import parse_source
+from ncctd_cli.sheets import ColumnTable, CsvTable, ReadOptions, _LazyList, read_bytes
+
+CATALOG = default_catalog()
+ON_DEMAND = ReadOptions(column_min_lines=1)
+AT_ONCE = ReadOptions(column_min_lines=None)
+MB = 1024 * 1024
+
+
+def _payments(lines: int, extra: str = "") -> bytes:
+    """A CSV export that is no return (no commune, period or indicator column)."""
+    head = "Số thứ tự;Họ và tên;Địa chỉ;Số tiền;Ngày\n"
+    body = "".join(f"{n};Nguyễn Văn {n};Thôn Khau Phạ;{n}000;2024-01-{n % 28 + 1:02d}\n" for n in range(lines))
+    return (head + body + extra).encode()
+
+
+def test_a_big_csv_with_no_return_is_refused_from_its_first_rows() -> None:
+    source = read_bytes(_payments(30_000), "thu-chi.csv")
+    (table,) = source.tables
+    assert isinstance(table, CsvTable)
+    builder = parse_source(source, CATALOG)
+    assert [p.code for p in source.problems] == ["no-return"]
+    assert builder.n_returns == 1  # the refusal
+    assert table._table is None and table._sheet is None  # neither its columns nor its rows read
+
+
+def test_its_rows_and_columns_when_read_are_the_whole_readers() -> None:
+    data = _payments(30_000)
+    (lazy,) = read_bytes(data, "x.csv").tables
+    (whole,) = read_bytes(data, "x.csv", AT_ONCE).sheets
+    assert isinstance(lazy, CsvTable)
+    rows = lazy.rows()
+    assert rows.rows[:3] == whole.rows[:3]  # from the first rows
+    assert lazy._sheet is None
+    assert len(rows.rows) == len(whole.rows) and rows.rows == whole.rows  # now read whole
+    assert list(rows.line_numbers or ()) == list(whole.line_numbers or ())
+    columns = ColumnTable.from_sheet(whole)
+    assert lazy.row_cells(0) == columns.row_cells(0)
+    assert lazy.lines.tolist() == columns.lines.tolist()
+    for row in (0, 1, 255, 256, 20_000, len(whole.rows) - 1):
+        assert lazy.row_cells(row) == columns.row_cells(row)
+
+
+def test_row_cells_have_the_width_of_the_widest_row() -> None:
+    """A row wider than the header (a stray cell far right): the header's cells are given as
+    wide as the table, before and after the columns are read."""
+    data = _payments(25_000, extra="1;2;3;4;5;6;7\n")
+    (table,) = read_bytes(data, "x.csv").tables
+    assert isinstance(table, CsvTable)
+    before = table.row_cells(0)
+    assert len(before) == 7 and before[5:] == [None, None]
+    assert len(table.columns) == 7 and table.row_cells(0) == before
+
+
+@pytest.mark.parametrize(
+    ("extra", "code"),
+    [
+        ("Nậm Có;1/2024;x\x00y;1;2\n", "binary-content"),
+        ("a;" + "b" * (2 * MB) + "\n", "line-too-long"),
+        (";".join("x" for _ in range(20_000)) + "\n", "too-many-columns"),
+        ('a;"' + "x" * 200_000 + '"\n', "corrupt-file"),  # a field past csv's field limit
+    ],
+)
+def test_a_fault_past_the_first_rows_is_found_by_the_pass(extra: str, code: str) -> None:
+    """Found as the whole-text reader finds it: same code, same line."""
+    data = _payments(25_000, extra=extra)
+    lazy = read_bytes(data, "x.csv")
+    whole = read_bytes(data, "x.csv", AT_ONCE)
+    assert [p.code for p in lazy.problems] == [p.code for p in whole.problems] == [code]
+    assert lazy.problems[0].params.get("line") == whole.problems[0].params.get("line")
+
+
+def test_windows_1258_past_the_first_rows() -> None:
+    """Not UTF-8 after a megabyte of ASCII: read as Windows-1258, as the whole-text reader does."""
+    ascii_rows = "".join(f"{n};Nguyen Van {n};Khau Pha;{n}000;2024-01-01\n" for n in range(40_000))
+    data = ("STT;Ho ten;Dia chi;So tien;Ngay\n" + ascii_rows).encode() + "Mù Căng;x;y;1;2\n".encode("cp1258")
+    lazy = read_bytes(data, "x.csv")
+    whole = read_bytes(data, "x.csv", AT_ONCE)
+    assert not lazy.problems and not whole.problems
+    (table,) = lazy.tables
+    assert isinstance(table, CsvTable)
+    assert table.rows().rows == whole.sheets[0].rows
+
+
+def test_lazy_list() -> None:
+    loads = []
+
+    def load() -> list[int]:
+        loads.append(1)
+        return list(range(10))
+
+    items = _LazyList([0, 1, 2], load)
+    assert items[:2] == [0, 1] and items[1] == 1 and items[0:3] == [0, 1, 2] and items
+    assert not loads
+    assert len(items) == 10 and loads == [1]
+    assert items[5] == 5 and list(items) == list(range(10)) and loads == [1]
+    for touch in (lambda x: x[7], lambda x: x[-1], lambda x: x[:8], lambda x: list(x), lambda x: 9 in x,
+                  lambda x: x.append(1), lambda x: x == [], lambda x: __import__("pickle").dumps(x)):
+        fresh = _LazyList([0, 1, 2], lambda: list(range(10)))
+        touch(fresh)
+        assert list.__len__(fresh) >= 10
+
+
+@pytest.mark.parametrize(
+    ("head", "what"),
+    [
+        ("<html><body><table><tr><td>Xã</td></tr></table>", "html"),
+        ("\ufeff  <!DOCTYPE html PUBLIC \"-//W3C//DTD HTML 4.0//EN\"><html>", "html"),
+        ('<html xmlns:o="urn:schemas-microsoft-com:office:office" xmlns:x="urn:schemas-microsoft-com:office:excel">', "html"),
+        ("<table border=1><tr><td>1</td></tr></table>", "html"),
+        ('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">', "spreadsheetml"),
+        ('<?xml version="1.0"?><note><to>x</to></note>', "xml"),
+        ("<5 tuổi;Số trẻ\n1;2\n", None),
+        ("Xã;Kỳ báo cáo\n<b>Nậm Có</b>;1/2024\n", None),
+    ],
+)
+def test_markup_is_told_from_a_csv(head: str, what: str | None) -> None:
+    assert describe_markup(head) == what
+
+
+def test_an_html_table_named_xls_is_refused_by_what_it_is() -> None:
+    source = read_bytes(b"<html><body><table><tr><td>X\xc3\xa3</td></tr></table></body></html>", "bao-cao.xls")
+    (problem,) = source.problems
+    assert (problem.code, problem.params["variant"], problem.params["suffix"]) == ("unsupported-format", "html", ".xls")
+    assert "HTML" in problem.message and ".xlsx" in problem.message and "hỏng" not in problem.message
+
+
+_PEAK = """
+import os, sys
+from pathlib import Path
+from ncctd_cli.catalog import default_catalog
+from ncctd_cli.ingest import parse_source
+from ncctd_cli.sheets import read_path
+source = read_path(Path(sys.argv[1]))
+parse_source(source, default_catalog())
+print(",".join(p.code for p in source.problems))
+with open("/proc/self/status") as fh:
+    print(next(int(l.split()[1]) for l in fh if l.startswith("VmHWM:")) / 1024)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="needs /proc")
+@pytest.mark.parametrize("megabytes", [40, pytest.param(130, marks=pytest.mark.slow)])
+def test_memory_to_refuse_a_big_csv_that_is_no_return(tmp_path: Path, megabytes: int) -> None:
+    """≤ 2 × the file's size + 200 MB (it took 13 × before): in fact the file's bytes and a
+    few rows."""
+    path = tmp_path / "big.csv"
+    line = "{n};Nguyễn Văn Thành {n};Thôn Khau Phạ, bản Mông;{n}000;2024-01-{d:02d};ghi chú\n"
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("Số thứ tự;Họ và tên;Địa chỉ;Số tiền;Ngày;Ghi chú\n")
+        n = 0
+        while fh.tell() < megabytes * MB:
+            fh.write("".join(line.format(n=k, d=k % 28 + 1) for k in range(n, n + 10_000)))
+            n += 10_000
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NCCTD_")}
+    done = subprocess.run([sys.executable, "-c", _PEAK, str(path)], capture_output=True, text=True,
+                          timeout=300, env=env)
+    assert done.returncode == 0, done.stderr
+    codes, peak = done.stdout.split()
+    assert codes == "no-return"
+    size_mb = path.stat().st_size / MB
+    assert float(peak) <= 2 * size_mb + 200
+    assert float(peak) <= size_mb + 150  # the bytes, and no copy of them
+
+
+def test_limits_are_the_callers() -> None:
+    data = _payments(25_000, extra="a;" + "b" * 5000 + "\n")
+    source = read_bytes(data, "x.csv", ReadOptions(limits=Limits(max_line_chars=4000)))
+    assert [p.code for p in source.problems] == ["line-too-long"]
+    assert source.problems[0].params["line"] == 25_002
