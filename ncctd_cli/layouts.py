@@ -99,10 +99,6 @@ class Layout:
 HEADER_SEARCH_ROWS = 10  # a table's header may sit under a title or a note or two
 
 
-def _rows_of(table: Sheet | ColumnTable) -> int:
-    return len(table.rows) if isinstance(table, Sheet) else len(table.lines)
-
-
 def _is_sep_hint(cells: Sequence[Cell]) -> bool:
     """Excel's ``sep=;`` first line of a CSV (a hint to Excel, not data)."""
     filled = [c for c in cells if not is_empty(c)]
@@ -144,8 +140,9 @@ def recognise(table: Sheet | ColumnTable) -> Layout | None:
     first = table.first_filled_row()
     if first is None:
         return None
-    end = min(_rows_of(table), first + HEADER_SEARCH_ROWS)
-    for r in range(first, end):
+    for r in range(first, first + HEADER_SEARCH_ROWS):
+        if not table.has_row(r):
+            break
         cells = table.row_cells(r)
         if not any(not is_empty(c) for c in cells) or (r == first and _is_sep_hint(cells)):
             continue

@@ -116,6 +116,9 @@ class Sheet:
     def row_cells(self, row: int) -> list[Cell]:
         return self.rows[row]
 
+    def has_row(self, row: int) -> bool:
+        return 0 <= row < len(self.rows)
+
 
 @dataclass
 class Column:
@@ -144,6 +147,9 @@ class ColumnTable:
 
     def row_cells(self, row: int) -> list[Cell]:
         return [None if c.codes[row] < 0 else c.spellings[int(c.codes[row])] for c in self.columns]
+
+    def has_row(self, row: int) -> bool:
+        return 0 <= row < len(self.lines)
 
     def rows(self) -> Sheet:
         """The same table as rows (as the row reader reads the CSV)."""
@@ -254,6 +260,11 @@ class CsvTable(ColumnTable):
             cells = self._head[row]
             return [*cells, *([None] * (self._width - len(cells)))]
         return super().row_cells(row)
+
+    def has_row(self, row: int) -> bool:
+        if self._table is None and 0 <= row < len(self._head):
+            return True  # known from the first rows, without reading the rest
+        return super().has_row(row)
 
     def rows(self) -> Sheet:
         """The table as rows (as the row reader reads the CSV): the first rows at once, the
