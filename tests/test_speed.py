@@ -290,17 +290,20 @@ def test_rollup_stocks_take_each_communes_latest_month(tmp_path: Path) -> None:
         for first, last in ((1, 12), (2, 7), (5, 5)):
             result = rollup(store, Period(2024, first), Period(2024, last), by=by)
             for row in result.rows:
+                in_row = [m for m in range(first, last + 1) if by in ("district", "commune") or _bucket(m, by) == row.key]
                 for code in [*stocks, "workdays"]:
                     expected = 0.0
                     seen = False
                     for commune in CATALOG.communes:
                         if by == "commune" and commune.code != row.key:
                             continue
-                        months = sorted(
-                            m for (c, m), v in facts.items()
-                            if c == commune.code and first <= m <= last and code in v
-                            and (by in ("district", "commune") or _bucket(m, by) == row.key)
-                        )
+                        given = sorted(m for (c, m), v in facts.items() if c == commune.code and code in v)
+                        if code == "workdays":  # a flow: the row's own months
+                            months = [m for m in given if m in in_row]
+                        elif commune.since is None:  # a stock: the latest up to the row's end
+                            months = [m for m in given if m <= in_row[-1]]  # (carried from before it)
+                        else:  # a unit of later months: no earlier value of its own to carry
+                            months = [m for m in given if m in in_row]
                         if not months:
                             continue
                         seen = True
