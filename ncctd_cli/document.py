@@ -688,23 +688,27 @@ def _introduction(doc: Document, data: ReportData, words: Words) -> None:
         f"received), the {lowered} in {period} are as follows:",
     ))
     if received < expected:
-        _paragraph(doc, incomplete_note(received, expected, words.lang), "NcctdNote")
+        _paragraph(doc, incomplete_words(data, words.lang), "NcctdNote")
 
 
-def incomplete_note(received: int, expected: int, lang: str = "vi") -> str:
-    """What the report says when not every return of the window is in (``ncctd narrative``
-    says the same on stderr)."""
-    if lang == "en":
-        return (f"Note: only {received}/{expected} returns received for this period; the figures "
-                "count those only.")
-    return (f"Lưu ý: mới nhận {received}/{expected} báo cáo tháng của kỳ này; số liệu chỉ tính các "
-            "báo cáo đã nhận.")
+def incomplete_words(data: ReportData, lang: str = "vi") -> str:
+    """What the report says when not every return of the window is in: the sentence the
+    workbook, the terminal and ``ncctd narrative`` say (:mod:`ncctd_cli.honesty`)."""
+    from .honesty import incomplete_note
+    from .i18n import use_language
+
+    with use_language(lang):
+        return incomplete_note(data.window.received, data.window.expected,
+                               [c.period for c in data.window.carried])
 
 
 def change_of(data: ReportData, code: str) -> float | None:
-    """The change from the previous period (the workbook's «Tăng/giảm»)."""
-    from .workbook import change
+    """The change from the previous period (the workbook's «Tăng/giảm»): none when the two
+    periods are not about as complete (:func:`ncctd_cli.workbook.changes_shown`)."""
+    from .workbook import change, changes_shown
 
+    if not changes_shown(data):
+        return None
     return change(data.window.totals.get(code), data.previous.totals.get(code))
 
 
@@ -757,19 +761,28 @@ def _summary_section(doc: Document, data: ReportData, words: Words, number: str)
         Cell(""),
     ])
     add_table(doc, widths, headings, rows)
+    from .honesty import change_withheld_note
+    from .i18n import use_language
+    from .workbook import changes_shown
+
+    with use_language(words.lang):
+        withheld = "" if changes_shown(data) else " " + change_withheld_note(
+            (data.window.received, data.window.expected), (data.previous.received, data.previous.expected))
     _paragraph(doc, words(
         "Ô trống: chưa có số liệu. Chỉ tiêu cộng dồn được cộng qua các tháng; chỉ tiêu tồn (số "
-        "cuối kỳ) lấy số mới nhất của mỗi xã trong kỳ rồi cộng các xã. Tăng/giảm = (kỳ này − kỳ "
-        "trước) / kỳ trước.",
+        "cuối kỳ) lấy số mới nhất của mỗi xã trong kỳ rồi cộng các xã; xã chưa báo cáo trong kỳ "
+        "giữ số gần nhất đã báo cáo trước đó. Tăng/giảm = (kỳ này − kỳ trước) / kỳ trước." + withheld,
         "An empty cell: no data. Flows are summed over the months; stocks take each commune's "
-        "latest value in the period, summed over the communes. Change = (this period − previous "
-        "period) / previous period.",
+        "latest value in the period, summed over the communes; a commune that has not reported in "
+        "the period keeps its latest earlier figure. Change = (this period − previous period) / "
+        "previous period." + withheld,
     ), "NcctdNote")
 
 
 STATE_WORDS = {
     "on_time": ("Đúng hạn", "On time"),
     "late": ("Muộn", "Late"),
+    "unknown": ("Không rõ ngày đến", "Arrival unknown"),
     "missing": ("Thiếu", "Missing"),
     "not_due": ("Chưa đến hạn", "Not yet due"),
 }
@@ -785,6 +798,8 @@ def _completeness_section(doc: Document, data: ReportData, words: Words, number:
     on_time_vi = f"{total['on_time']} báo cáo đúng hạn" if total["on_time"] else "không có báo cáo nào đúng hạn"
     late_vi = f", {total['late']} báo cáo gửi muộn" if total["late"] else ""
     late_en = f", {total['late']} late" if total["late"] else ""
+    late_vi += f", {total['unknown']} báo cáo không rõ ngày đến" if total["unknown"] else ""
+    late_en += f", {total['unknown']} with the arrival day unknown" if total["unknown"] else ""
     tail_vi = f"; còn thiếu {total['missing']} báo cáo" if total["missing"] else "; không thiếu báo cáo nào"
     tail_en = f"; {total['missing']} missing" if total["missing"] else "; none missing"
     if total["not_due"]:
@@ -798,7 +813,8 @@ def _completeness_section(doc: Document, data: ReportData, words: Words, number:
         f"{total['on_time']} on time{late_en}{tail_en}. Returns are due by day {grid.deadline_day} "
         "of the next month; on time or late is judged on the first version received.",
     ), keep_next=True)
-    states = ["on_time", "late", "missing"] + (["not_due"] if total["not_due"] else [])
+    states = ["on_time", "late", *(["unknown"] if total["unknown"] else []), "missing",
+              *(["not_due"] if total["not_due"] else [])]
     names_mm = 40.0 if words.english else 54.0  # English headings are longer words
     rest = TEXT_WIDTH_MM - 13.0 - names_mm
     widths = (13.0, names_mm, *([rest / (2 + len(states))] * (2 + len(states))))
@@ -811,7 +827,7 @@ def _completeness_section(doc: Document, data: ReportData, words: Words, number:
     )
     rows: list[list[Cell]] = []
     for n, commune in enumerate(grid.communes, start=1):
-        found = counts(grid.commune(commune.code))
+        found = counts(grid.commune(commune.key))
         rows.append([
             Cell(str(n), "center"), Cell(commune.name),
             Cell(str(found["expected"]), "right"), Cell(str(found["received"]), "right"),

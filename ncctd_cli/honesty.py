@@ -71,6 +71,19 @@ def incomplete_note(received: int, expected: int, carried_months: Iterable[Perio
     )
 
 
+def carried_sentence(units: int, months: Iterable[Period]) -> str:
+    """A complete window whose stocks still hold carried figures (a return that left a stock
+    empty): which, from when ("" when none)."""
+    words = months_words(months)
+    if not units or not words:
+        return ""
+    return tr(
+        f"Chỉ tiêu tồn của {units} xã chưa có số trong kỳ lấy theo số đã báo cáo gần nhất ({words}).",
+        f"The running totals of {units} commune(s) with no figure in the window are their latest "
+        f"figures ({words}).",
+    )
+
+
 def change_withheld_note(this: tuple[int, int], previous: tuple[int, int]) -> str:
     """Why a change is left empty: the two periods' completeness ("" when comparable)."""
     if comparable(this, previous):

@@ -261,7 +261,7 @@ def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
     longest = max([len(i.label) for i in indicators] + [len(returns_label)])
     longest_unit = max([len(i.unit) for i in indicators] + [len(tr("báo cáo", "returns"))])
 
-    tables = []
+    tables: list[Any] = []
     for n, chunk in enumerate(chunks, start=1):
         title = f"{tr('Tổng hợp', 'Roll-up')}: {window}"
         if len(chunks) > 1:
@@ -288,7 +288,23 @@ def rollup_tables(result: Rollup, width: int = 100) -> list[Any]:
         table.add_section()
         table.add_row(returns_label, tr("báo cáo", "returns"), *(count for _, _, count, _ in chunk))
         tables.append(table)
+    note = completeness_words(result)
+    if note:
+        from rich.text import Text
+
+        tables.append(Text(note, style="bold"))
     return tables
+
+
+def completeness_words(result: Rollup) -> str:
+    """Under a roll-up: an incomplete window said plainly, and stocks carried from before it
+    (:mod:`ncctd_cli.honesty`); "" for a complete window with nothing carried."""
+    from .honesty import carried_sentence, incomplete_note
+
+    months = [c.period for c in result.carried]
+    return incomplete_note(result.received, result.expected, months) or carried_sentence(
+        len({c.unit for c in result.carried}), months
+    )
 
 
 def _short_name(name: str) -> str:

@@ -51,10 +51,13 @@ HEADER_ROW = TITLE_ROWS + 2
 STATE_VI = {
     "on_time": "Đúng hạn",
     "late": "Muộn",
+    "unknown": "Không rõ",
     "missing": "Thiếu",
     "not_due": "Chưa đến hạn",
 }
-STATE_FILL = {"on_time": "C6EFCE", "late": "FFEB9C", "missing": "FFC7CE", "not_due": "FFFFFF"}
+STATE_FILL = {"on_time": "C6EFCE", "late": "FFEB9C", "unknown": "DDEBF7", "missing": "FFC7CE", "not_due": "FFFFFF"}
+CARRIED_FILL = "EDEDED"  # a figure that holds stocks carried from before its period
+WARNING_COLOR = "#9C0006"  # the line saying a window is incomplete
 SEVERITY_VI = {"warning": "Cảnh báo", "error": "Lỗi"}
 
 
@@ -137,6 +140,7 @@ class SheetSpec:
     page_columns: list[int] = field(default_factory=list)
     # Rows under the table, printed with it: (word, its fill colour, what it means).
     legend: list[tuple[str, str, str]] = field(default_factory=list)
+    warning: str | None = None  # said under the title block (an incomplete window)
 
 
 def _decimals_of(number_format: str | None) -> int:
@@ -255,6 +259,9 @@ def write_sheet(book: Book, spec: SheetSpec) -> str:
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     _title_block(book, ws, spec.title, spec.subtitle, spec.source)
+    if spec.warning:
+        ws.write_string(TITLE_ROWS, 0, safe_cell(spec.warning),
+                        book.fmt(font_size=11, bold=True, font_color=WARNING_COLOR))
 
     # Row heights: spreadsheets do not grow a row for wrapped text written by a program.
     header = HEADER_ROW - 1  # rows are counted from 0 here
@@ -464,7 +471,48 @@ def breakdown_spec(
         "Ô trống: chưa có số liệu. Chỉ tiêu cộng dồn được cộng qua các tháng; chỉ tiêu tồn "
         "(số cuối kỳ) lấy số mới nhất của mỗi xã trong kỳ rồi cộng các xã."
     )
+    for n, row in enumerate(result.rows):
+        for c in result.carried_in(row):
+            spec.fills[(n, 2 + codes.index(c.indicator))] = CARRIED_FILL
+    _carried_legend(spec, result.carried)
+    spec.warning = _incomplete(result)
     return spec
+
+
+def _incomplete(result: Rollup) -> str | None:
+    """The sentence an incomplete window's sheets carry (the workbook speaks Vietnamese)."""
+    from .honesty import incomplete_note
+    from .i18n import use_language
+
+    with use_language("vi"):
+        return incomplete_note(result.received, result.expected, [c.period for c in result.carried]) or None
+
+
+def _carried_legend(spec: SheetSpec, carried: list[Carried]) -> None:
+    """The legend line of the grey cells: stocks carried from before their period."""
+    from .honesty import carried_words
+    from .i18n import use_language
+
+    if not carried:
+        return
+    with use_language("vi"):
+        words = carried_words(c.period for c in carried)
+    spec.legend.append(("Mang sang", CARRIED_FILL,
+                        f"gồm chỉ tiêu tồn của xã chưa báo cáo, lấy theo số đã báo cáo gần nhất ({words})"))
+
+
+def carried_note(result: Rollup, indicator: Indicator) -> str:
+    """Of one stock in a district roll-up: how many units' figures were carried, from when."""
+    from .honesty import carried_words
+    from .i18n import use_language
+
+    found = [c for c in result.carried if c.indicator == indicator.code]
+    if not found:
+        return ""
+    with use_language("vi"):
+        words = carried_words(c.period for c in found)
+    units = len({c.unit for c in found})
+    return f"{units} xã chưa báo cáo: {words}"
 
 
 def write_rollup_xlsx(result: Rollup, path: Path, *, store_name: str | None = None,
@@ -506,6 +554,11 @@ def district_spec(result: Rollup, label: str, source: str) -> SheetSpec:
                           row.values.get(indicator.code)])
     spec.total_rows.append(["", "Báo cáo đã nhận / phải có", "báo cáo", "",
                             f"{row.received}/{row.expected}"])
+    for n, indicator in enumerate(result.indicators):
+        if carried_note(result, indicator):
+            spec.fills[(n, 4)] = CARRIED_FILL
+    _carried_legend(spec, result.carried)
+    spec.warning = _incomplete(result)
     _per_row_formats(spec, dict(enumerate(result.indicators)), value_columns=[4],
                      decimals=rollup_decimals([result]))
     return spec
@@ -977,6 +1030,10 @@ def summary_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         Column(f"Luỹ kế từ {cum_first.month:02d}/{cum_first.year} đến "
                f"{data.last.month:02d}/{data.last.year}", INTEGER_FORMAT, width=16),
     ]
+    carried = bool(data.window.carried or data.previous.carried)
+    if carried:
+        columns.append(Column("Số mang sang (xã chưa báo cáo)", wrap=True, width=24))
+    comparable = changes_shown(data)
     spec = SheetSpec(
         SHEET_SUMMARY,
         title,
@@ -995,14 +1052,25 @@ def summary_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         if groups and indicator.group != group:
             group = indicator.group
             spec.bold_rows.add(len(spec.rows))
-            spec.rows.append([_ROMAN[n_group % len(_ROMAN)], group or "Khác", "", "", None, None, None, None])
+            spec.rows.append([_ROMAN[n_group % len(_ROMAN)], group or "Khác", "", "", None, None, None, None]
+                             + ([""] if carried else []))
             n_group += 1
         per_row[len(spec.rows)] = indicator
         code = indicator.code
         spec.rows.append([
             n, indicator.label, indicator.unit, how_counted(indicator),
-            now.get(code), before.get(code), change(now.get(code), before.get(code)), since.get(code),
+            now.get(code), before.get(code), change(now.get(code), before.get(code)) if comparable else None,
+            since.get(code),
         ])
+        if carried:
+            notes = [f"{label}: {note}" for label, note in (
+                ("Kỳ này", carried_note(data.window, indicator)), ("Kỳ trước", carried_note(data.previous, indicator)))
+                if note]
+            spec.rows[-1].append("; ".join(notes))
+            if carried_note(data.window, indicator):
+                spec.fills[(len(spec.rows) - 1, 4)] = CARRIED_FILL
+            if carried_note(data.previous, indicator):
+                spec.fills[(len(spec.rows) - 1, 5)] = CARRIED_FILL
     _per_row_formats(spec, per_row, value_columns=[4, 5, 7], decimals=report_decimals(data))
     reporting = [
         "", "Số báo cáo tháng đã nhận / phải có", "báo cáo", "",
@@ -1010,21 +1078,42 @@ def summary_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         f"{data.previous.received}/{data.previous.expected}",
         None,
         f"{data.cumulative.received}/{data.cumulative.expected}",
-    ]
+    ] + ([""] if carried else [])
     spec.total_rows.append(reporting)
     spec.note = (
         "Ô trống: chưa có số liệu. «Cộng dồn»: cộng qua các tháng; «Số cuối kỳ»: số mới nhất của "
-        "mỗi xã trong kỳ, cộng các xã. Tăng/giảm = (kỳ này − kỳ trước) / kỳ trước."
+        "mỗi xã trong kỳ, cộng các xã (xã chưa báo cáo trong kỳ: số gần nhất trước đó, ô xám). "
+        "Tăng/giảm = (kỳ này − kỳ trước) / kỳ trước." + ("" if comparable else " " + withheld_words(data))
     )
+    spec.warning = _incomplete(data.window)
     return spec
+
+
+def changes_shown(data: ReportData) -> bool:
+    """Whether the report shows the change from the previous period: the two periods are
+    about as complete (:func:`ncctd_cli.honesty.comparable`)."""
+    from .honesty import comparable
+
+    return comparable((data.window.received, data.window.expected),
+                      (data.previous.received, data.previous.expected))
+
+
+def withheld_words(data: ReportData) -> str:
+    """Why the change column is empty (Vietnamese, as the workbook)."""
+    from .honesty import change_withheld_note
+    from .i18n import use_language
+
+    with use_language("vi"):
+        return change_withheld_note((data.window.received, data.window.expected),
+                                    (data.previous.received, data.previous.expected))
 
 
 def completeness_spec(data: ReportData, title: str, source: str) -> SheetSpec:
     grid = data.completeness
     months = grid.months
-    states = ["on_time", "late", "missing"] + (
-        ["not_due"] if any(e.state == "not_due" for e in grid.entries.values()) else []
-    )
+    present = {e.state for e in grid.entries.values()}
+    states = ["on_time", "late", *(["unknown"] if "unknown" in present else []), "missing",
+              *(["not_due"] if "not_due" in present else [])]
     columns = [Column("STT", INTEGER_FORMAT, width=5, align="center"), Column("Xã, thị trấn")]
     # «Đúng hạn» at 10 pt fits 7.2 wide: a year of months and the names fit an A4 page; a month
     # not due yet (the last ones) needs 10.5 for «Chưa đến hạn»
@@ -1060,6 +1149,7 @@ def completeness_spec(data: ReportData, title: str, source: str) -> SheetSpec:
     meaning = {
         "on_time": f"bản đầu tiên nhận được trước hết ngày {grid.deadline_day} tháng sau",
         "late": "bản đầu tiên nhận được sau hạn đó",
+        "unknown": "đã nhận, không rõ ngày đến (nhập từ lưu trữ): không tính đúng hạn hay muộn",
         "missing": "chưa nhận mà đã quá hạn",
         "not_due": "chưa nhận, chưa quá hạn",
     }

@@ -477,7 +477,7 @@ def test_incomplete_window_is_said(tmp_path: Path) -> None:
     assert "1/14" in done.stderr
     doc = open_docx(str(tmp_path / "d.docx"))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "Lưu ý: mới nhận 1/14 báo cáo tháng của kỳ này; số liệu chỉ tính các báo cáo đã nhận." in text
+    assert "Số liệu chưa đầy đủ: mới nhận 1/14 báo cáo tháng của kỳ này." in text  # honesty.py's words
     assert "(đã nhận 1/14 báo cáo tháng)" in text
     assert "Trong tháng 1/2023, huyện đã tổ chức 100 lượt" in text
     assert "còn thiếu 13 báo cáo" in text

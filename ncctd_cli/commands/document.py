@@ -97,14 +97,9 @@ def document_command(
     save_document(build_document(data, groups, template=template, lang=language()), output)
     received, expected = data.window.received, data.window.expected
     if received < expected:
-        info(
-            tr(
-                f"Lưu ý: mới nhận {received}/{expected} báo cáo của kỳ này; báo cáo chỉ tính các "
-                "báo cáo đã nhận (đã ghi rõ trong văn bản).",
-                f"Note: only {received}/{expected} returns received for this window; the report "
-                "counts those only (and says so).",
-            )
-        )
+        from ..document import incomplete_words
+
+        info(incomplete_words(data, language()))
     info(
         tr(
             f"Đã ghi {output}: {received}/{expected} báo cáo tháng.",
