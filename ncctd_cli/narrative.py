@@ -597,19 +597,19 @@ def window_in_words_en(first: Period, last: Period) -> str:
     """:func:`window_in_words` in English, to follow «In …»: ``the past 3 years``, ``2023``,
     ``the first 6 months of 2024``, ``the last 6 months of 2024``, ``Q2 2024``,
     ``March 2024``, ``the period from April 2022 to September 2023``."""
-    months = last.index - first.index + 1
-    if first == last:
+    from .vietnamese import window_kind
+
+    kind, n = window_kind(first, last)
+    if kind == "month":
         return month_en(first)
-    if first.month == 1 and last.month == 12:
-        years = last.year - first.year + 1
-        return str(first.year) if years == 1 else f"the past {years} years"
-    if first.year == last.year:
-        if months == 3 and first.month % 3 == 1:
-            return f"Q{first.quarter} {first.year}"
-        if first.month == 1:
-            return f"the first {months} months of {first.year}"
-        if last.month == 12:
-            return f"the last {months} months of {first.year}"
+    if kind == "years":
+        return str(first.year) if n == 1 else f"the past {n} years"
+    if kind == "quarter":
+        return f"Q{first.quarter} {first.year}"
+    if kind == "first_months":
+        return f"the first {n} months of {first.year}"
+    if kind == "last_months":
+        return f"the last {n} months of {first.year}"
     return f"the period from {month_en(first)} to {month_en(last)}"
 
 

@@ -496,3 +496,19 @@ def _return_label(ret: Any, catalog: Catalog) -> str:
     if ret.sheet:
         parts.append(tr(f"trang «{ret.sheet}»", f"sheet {ret.sheet!r}"))
     return ", ".join(parts)
+
+
+def word_wrap_lines(text: str, room: int) -> int:
+    """How many lines ``text`` wraps onto, ``room`` characters a line, broken at spaces (a
+    word longer than a line is cut): what a spreadsheet cell set to wrap shows, for the
+    row heights the workbooks and the forms set (spreadsheets do not grow a row themselves)."""
+    lines, used = 1, 0
+    for word in text.split():
+        size = len(word)
+        if used and used + 1 + size > room:
+            lines, used = lines + 1, size
+        else:
+            used = used + 1 + size if used else size
+        while used > room:
+            lines, used = lines + 1, used - room
+    return lines

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .catalog import Catalog, Commune, Indicator
-from .render import safe_cell
+from .render import safe_cell, word_wrap_lines
 from .status import deadline
 from .vietnamese import Period, fold, strip_commune_prefix
 
@@ -147,17 +147,7 @@ def wrapped_lines(text: str, width: float, size: float = BODY_SIZE) -> int:
     is counted, and 6 points of cell padding, so that a row is never too short for its label
     (a bit of room is harmless, a clipped label is not). Capitals in bold: ask for 1.5 ×
     the size."""
-    room = max(1, int(((width + 0.71) * 5.5 - 6) / (0.48 * size)))
-    lines, used = 1, 0
-    for word in text.split():
-        size_of = len(word)
-        if used and used + 1 + size_of > room:
-            lines, used = lines + 1, size_of
-        else:
-            used = used + 1 + size_of if used else size_of
-        while used > room:
-            lines, used = lines + 1, used - room
-    return lines
+    return word_wrap_lines(text, max(1, int(((width + 0.71) * 5.5 - 6) / (0.48 * size))))
 
 
 def build_workbook(catalog: Catalog, commune: Commune, period: Period) -> Workbook:

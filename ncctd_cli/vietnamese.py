@@ -322,21 +322,39 @@ def window_in_words(first: Period, last: Period) -> str:
     năm 2024``; ``2024-04..2024-06`` → ``quý II năm 2024``; ``2024-03`` → ``tháng 3/2024``;
     any other window → ``thời gian từ tháng 4/2022 đến tháng 9/2023``.
     """
-    months = last.index - first.index + 1
-    if first == last:
+    kind, n = window_kind(first, last)
+    if kind == "month":
         return f"tháng {first.month}/{first.year}"
-    if first.month == 1 and last.month == 12:
-        years = last.year - first.year + 1
-        return f"năm {first.year}" if years == 1 else f"{years} năm qua"
+    if kind == "years":
+        return f"năm {first.year}" if n == 1 else f"{n} năm qua"
+    if kind == "quarter":
+        return f"quý {_ROMAN[first.quarter - 1]} năm {first.year}"
+    if kind == "first_months":
+        return f"{n} tháng đầu năm {first.year}"
+    if kind == "last_months":
+        return f"{n} tháng cuối năm {first.year}"
     if first.year == last.year:
-        if months == 3 and first.month % 3 == 1:
-            return f"quý {_ROMAN[first.quarter - 1]} năm {first.year}"
-        if first.month == 1:
-            return f"{months} tháng đầu năm {first.year}"
-        if last.month == 12:
-            return f"{months} tháng cuối năm {first.year}"
         return f"thời gian từ tháng {first.month} đến tháng {last.month} năm {first.year}"
     return f"thời gian từ tháng {first.month}/{first.year} đến tháng {last.month}/{last.year}"
+
+
+def window_kind(first: Period, last: Period) -> tuple[str, int]:
+    """How a report names a window, whatever its language: ``month``; ``years`` (whole
+    calendar years: how many); ``quarter``; ``first_months``/``last_months`` (of one year:
+    how many); ``span`` (anything else: how many months)."""
+    months = last.index - first.index + 1
+    if first == last:
+        return "month", 1
+    if first.month == 1 and last.month == 12:
+        return "years", last.year - first.year + 1
+    if first.year == last.year:
+        if months == 3 and first.month % 3 == 1:
+            return "quarter", 3
+        if first.month == 1:
+            return "first_months", months
+        if last.month == 12:
+            return "last_months", months
+    return "span", months
 
 
 def window_label(first: Period, last: Period) -> str:

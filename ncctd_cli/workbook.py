@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .catalog import Catalog, Commune, Indicator
 from .model import Problem
-from .render import district_total, safe_cell
+from .render import district_total, safe_cell, word_wrap_lines
 from .rollup import Carried, Rollup, RollupRow, bucket_of, carried_before, rollup
 from .vietnamese import Period, bucket_label, months_between, parse_period, window_label
 
@@ -385,17 +385,7 @@ def _break_pages(ws: Any, spec: SheetSpec, widths: list[float]) -> None:
 
 def _lines(text: str, width: float) -> int:
     """How many lines ``text`` wraps onto in a column ``width`` characters wide (word wrap)."""
-    room = max(1, int(width * 1.25) - 1)  # Times is narrower than the width unit
-    lines, used = 1, 0
-    for word in text.split():
-        size = len(word)
-        if used and used + 1 + size > room:
-            lines, used = lines + 1, size
-        else:
-            used = used + 1 + size if used else size
-        while used > room:
-            lines, used = lines + 1, used - room
-    return lines
+    return word_wrap_lines(text, max(1, int(width * 1.25) - 1))  # Times is narrower than the width unit
 
 
 def _header_text(text: str) -> str:
