@@ -159,7 +159,12 @@ def parse_source(source: SourceFile, catalog: Catalog) -> FrameBuilder:
     if not source.problems:
         try:
             for table in source.tables:
-                layouts.parse(table, catalog, builder, source.sha256)
+                try:
+                    layouts.parse(table, catalog, builder, source.sha256)
+                except Exception:
+                    table.verify()  # a big CSV's whole pass: the file's own refusal first
+                    raise
+                table.verify()
         except TableRefused as refused:  # a big CSV, read on demand, broken past its first rows
             builder = FrameBuilder()
             source.refuse(refused.problem.code, **refused.problem.params)

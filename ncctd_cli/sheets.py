@@ -119,6 +119,9 @@ class Sheet:
     def has_row(self, row: int) -> bool:
         return 0 <= row < len(self.rows)
 
+    def verify(self) -> None:
+        """Nothing: a sheet is checked whole when read (see :meth:`CsvTable.verify`)."""
+
 
 @dataclass
 class Column:
@@ -150,6 +153,9 @@ class ColumnTable:
 
     def has_row(self, row: int) -> bool:
         return 0 <= row < len(self.lines)
+
+    def verify(self) -> None:
+        """Nothing: this table was checked whole when read (see :meth:`CsvTable.verify`)."""
 
     def rows(self) -> Sheet:
         """The same table as rows (as the row reader reads the CSV)."""
@@ -210,7 +216,7 @@ class CsvTable(ColumnTable):
 
     def __init__(
         self, file: str, data: bytes, encoding: str, delimiter: str, head: list[list[Cell]],
-        head_lines: list[int], width: int, complete: bool, limits: Limits,
+        head_lines: list[int], width: int, complete: bool, limits: Limits, check: _CheckAside | None = None,
     ) -> None:  # not the dataclass's: columns and lines are read when first used
         self.file = file
         self.name = None
@@ -224,6 +230,17 @@ class CsvTable(ColumnTable):
         self._complete = complete  # the head holds every row
         self._table: ColumnTable | None = None
         self._sheet: Sheet | None = None
+        self._check = check  # the whole pass, running aside (a big file); width is the head's till then
+
+    def verify(self) -> None:
+        """Wait for the whole pass over the file running aside, if any: its refusal raised
+        as :class:`TableRefused` (the file is then refused whole, as the pass here would)."""
+        if self._check is not None:
+            check, self._check = self._check, None
+            try:
+                _, self._width = check.result()
+            except Refusal as refusal:
+                raise TableRefused(Problem.of(refusal.code, **refusal.params)) from None
 
     def __repr__(self) -> str:
         return f"CsvTable(file={self.file!r}, width={self._width}, read={self._table is not None})"
@@ -299,6 +316,8 @@ class CsvTable(ColumnTable):
                     raise TableRefused(read.problems[0])
                 table = ColumnTable.from_sheet(read.sheets[0])
             del text
+            if len(table.columns) != self._width:
+                self.verify()  # the width of the whole file, or its refusal
             if len(table.columns) != self._width:
                 raise TableRefused(Problem.of("corrupt-file", variant="unexpected", kind="csv", error="width"))
             self._table = table
@@ -866,6 +885,7 @@ class _CsvPass:
     head_lines: list[int]
     filled: int  # rows holding anything
     width: int  # fields of the widest of them
+    whole: bool = True  # False: the pass stopped once it had the first rows (``head_only``)
 
 
 class _CheckedText:
@@ -920,7 +940,7 @@ _PASS_BATCH = 8192  # records looked at together
 
 def _csv_pass(
     data: memoryview, encoding: str, delimiter: str, limits: Limits, tail_long: int | None = None,
-    exact: bool = False,
+    exact: bool = False, head_only: bool = False,
 ) -> _CsvPass:
     """One pass over a big CSV, decoding it a block at a time and keeping nothing but its first
     rows: the checks the whole-text reader makes (encoding, NUL, line length, width, CSV
@@ -930,7 +950,11 @@ def _csv_pass(
     count when every record of its batch is one line. When a line is needed and not known so
     (a record over several lines among the first rows, or too wide), the pass runs again
     ``exact``: one record at a time. ``tail_long``: a line too long in the blank lines cut from
-    the end (refused after a NUL, before the CSV's own faults, as the whole-text checks do)."""
+    the end (refused after a NUL, before the CSV's own faults, as the whole-text checks do).
+
+    ``head_only``: stop as soon as the first rows are known with nothing wrong in them (the
+    result's ``whole`` is then False: the rest is checked by another pass); anything wrong
+    before that is found and refused as the whole pass would."""
     stream = io.TextIOWrapper(io.BufferedReader(_BytesView(data), 1 << 20), encoding=encoding, newline="")
     text = _CheckedText(stream, limits.max_line_chars)
     lines = itertools.chain.from_iterable(io.StringIO(block, newline="") for block in text)
@@ -969,13 +993,16 @@ def _csv_pass(
                     found.head_lines.append(before + n + 1)
                     if len(found.head) == HEAD_ROWS:
                         break
+                if head_only and len(found.head) == HEAD_ROWS:
+                    found.whole = False
+                    return found
     except csv.Error as exc:
         problem = Refusal("corrupt-file", variant="csv", line=reader.line_num, error=str(exc))
     text.finish()
     if tail_long is not None:
         raise Refusal("line-too-long", line=tail_long, limit=limits.max_line_chars)
     if again:
-        return _csv_pass(data, encoding, delimiter, limits, tail_long, exact=True)
+        return _csv_pass(data, encoding, delimiter, limits, tail_long, exact=True, head_only=head_only)
     if problem is not None:
         raise problem
     return found
@@ -1030,9 +1057,13 @@ def _read_csv_on_demand(
         if found_long is not None:
             tail_long = data.count(b"\n", 0, end) + found_long + 1
         view = view[:end]
+    # a big file is checked whole by a second process while this one reads its returns
+    aside = len(view) >= ASIDE_MIN_BYTES and _can_check_aside()
+    if aside and tentative and not _decodes(view, encoding):
+        encoding, tentative = "cp1258", False  # what the whole pass would find: not UTF-8
     try:
         try:
-            found = _csv_pass(view, encoding, delimiter, limits, tail_long)
+            found = _csv_pass(view, encoding, delimiter, limits, tail_long, head_only=aside)
         except UnicodeDecodeError:
             if not tentative:
                 raise
@@ -1044,11 +1075,87 @@ def _read_csv_on_demand(
         return source.refuse(refusal.code, **refusal.params)
     if not found.filled:
         return _blank_csv(source)
-    complete = found.filled <= len(found.head)
+    complete = found.whole and found.filled <= len(found.head)
+    check = None if found.whole else _CheckAside(view, encoding, delimiter, limits, tail_long)
     source.tables.append(
-        CsvTable(source.file, data, encoding, delimiter, found.head, found.head_lines, found.width, complete, limits)
+        CsvTable(source.file, data, encoding, delimiter, found.head, found.head_lines, found.width, complete, limits,
+                 check)
     )
     return source
+
+
+ASIDE_MIN_BYTES = 16 << 20  # a CSV this big is checked whole in a second process (see _CheckAside)
+
+
+def _can_check_aside() -> bool:
+    import os
+
+    return hasattr(os, "fork") and not inside_worker()
+
+
+def _decodes(view: memoryview, encoding: str) -> bool:
+    """Whether the whole text decodes (a few megabytes at a time: nothing kept)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    step = 1 << 22
+    try:
+        for start in range(0, len(view), step):
+            decoder.decode(view[start : start + step])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_ASIDE: list[tuple[memoryview, str, str, Limits, int | None]] = []  # in the checking process
+
+
+def _aside_start(view: memoryview, encoding: str, delimiter: str, limits: Limits, tail_long: int | None) -> None:
+    _ASIDE[:] = [(view, encoding, delimiter, limits, tail_long)]  # forked: the bytes are not copied
+
+
+def _aside_pass(_job: object) -> tuple[int, int] | tuple[str, dict[str, Any]]:
+    """The whole pass over a big CSV (in the checking process): (rows holding anything, the
+    widest row), or the refusal's (code, parameters)."""
+    view, encoding, delimiter, limits, tail_long = _ASIDE[0]
+    try:
+        found = _csv_pass(view, encoding, delimiter, limits, tail_long)
+    except (UnicodeDecodeError, LookupError) as exc:
+        return "bad-encoding", {"error": str(exc)}
+    except Refusal as refusal:
+        return refusal.code, dict(refusal.params)
+    return found.filled, found.width
+
+
+class _CheckAside:
+    """The whole pass over a big CSV (:func:`_csv_pass`: encoding, NUL characters, line
+    lengths, widths, CSV syntax) run in a forked process while this one reads the table's
+    returns from its first rows on; :meth:`result` waits for it. Only the wait is saved: the
+    file is refused exactly as the pass here would refuse it (a process that dies is replaced
+    by the pass here), before any of its returns is checked or stored."""
+
+    def __init__(self, view: memoryview, encoding: str, delimiter: str, limits: Limits, tail_long: int | None) -> None:
+        self._args = (view, encoding, delimiter, limits, tail_long)
+        self._value: tuple[int, int] | tuple[str, dict[str, Any]] = (0, 0)
+        self._pool: Pool | None = Pool(_aside_pass, setup=_aside_start, setup_args=self._args, start_method="fork")
+        self._ticket = self._pool.submit(None, WorkerLimits())
+        import weakref
+
+        weakref.finalize(self, self._pool.close)
+
+    def result(self) -> tuple[int, int]:
+        """(rows holding anything, the widest row), or the file's :class:`Refusal` raised."""
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            ok, value = pool.outcome(self._ticket)
+            pool.close()
+            if not ok:  # died (not the file's fault: no limit was set): the pass here
+                _aside_start(*self._args)
+                value = _aside_pass(None)
+            self._value = value
+        value = self._value
+        if isinstance(value[0], str):
+            raise Refusal(value[0], **value[1])
+        return value
 
 
 HEADER_SCAN_LINES = 60  # lines looked at for the first one holding anything

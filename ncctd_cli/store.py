@@ -848,7 +848,7 @@ class SaveBatch:
         # decided, not yet queued: the current version decided against, and when
         self._decided: dict[tuple[str, str], tuple[Current | None, int]] = {}
         self._next_id: int | None = None  # the id the next chunk starts at (None: ask the store)
-        self._retry: list[_Queued] = []  # returns a writing thread found decided on stale facts
+        self._retry: list[_Queued] = []  # returns found decided on what another writer changed
         self._inside = store.conn.in_transaction  # in an --atomic batch's (or a dry run's) transaction
         self._clock = (0, "")
 
@@ -932,13 +932,13 @@ class SaveBatch:
 
     def flush(self, *, wait: bool = True) -> None:
         """Write the queued returns in one transaction. ``wait=False`` (a store of its own
-        transaction, on disk): the rows are made ready here, and the statements and the
-        commit run in a thread while the caller goes on (checking the next piece of a big
-        table); the store's next use waits for them (:meth:`Store.wait_for_writes`). The
-        thread first makes sure nobody else wrote since the returns were decided; if someone
-        did, it writes nothing and the chunk is decided again at the next flush."""
+        transaction, on disk): the rows are made ready and inserted here, and the chunk's
+        last statement (copying its values to ``facts``) and the commit run in a thread
+        while the caller goes on (checking the next piece of a big table); the store's next
+        use waits for them (:meth:`Store.wait_for_writes`). If someone else wrote since the
+        returns were decided, the chunk is decided again against the store first."""
         queue, self._queue, self._queued_values = self._queue, [], 0
-        if self._retry:  # a chunk the thread found decided on what another writer changed
+        if self._retry:  # a chunk decided on what another writer changed
             queue, self._retry = self._retry + queue, []
             self._recheck = True
         store = self.store
@@ -954,15 +954,19 @@ class SaveBatch:
         if fresh:
             assert self._next_id is not None
             ready = self._plan(queue, {}, self._next_id)
-            if ready is not None:
+            if ready is None:
+                return
+            # the chunk before may still be committing in its thread
+            store.wait_for_writes()
+            if self._write_fresh(ready, queue):
                 self._next_id = ready.last + 1
-                store._write_in_background(lambda: self._commit_in_thread(ready, queue))
-            return
+                return
+            queue = []  # decided again below (it is in self._retry)
         # the chunk before may still be committing in its thread: until it has, the
         # connection shows as in a transaction, which is not an --atomic batch's
         store.wait_for_writes()
         if self._retry:
-            self.flush(wait=wait)  # the thread found the store changed: decided again
+            self.flush(wait=wait)  # another writer changed the store: decided again
             return
         if queue:
             try:
@@ -977,34 +981,48 @@ class SaveBatch:
                 raise StoreError(describe_sqlite_error(exc, store.path)) from exc
         if wait:
             store.wait_for_writes()
-            if self._retry:
-                self.flush(wait=True)
 
-    def _commit_in_thread(self, plan: _Plan, queue: list[_Queued]) -> None:
-        """A chunk's statements and commit (in the store's writing thread)."""
-        c = self.store.conn
+    def _write_fresh(self, plan: _Plan, queue: list[_Queued]) -> bool:
+        """A chunk's statements, here, and its facts and commit in the store's thread.
+        False (nothing written, the chunk put back in ``_retry``): another process wrote
+        since the chunk was decided."""
+        store = self.store
+        c = store.conn
         # The chunk's rows reference only the returns it writes itself, with ids it chose:
         # the per-row foreign-key look-up (a tenth of a national import) is skipped while it
         # writes. (Outside a transaction only: the pragma is a no-op inside one.)
         c.execute("PRAGMA foreign_keys = OFF")
         try:
             c.execute("BEGIN IMMEDIATE")
+            if int(c.execute("PRAGMA data_version").fetchone()[0]) != self._seen:
+                c.execute("ROLLBACK")
+                c.execute("PRAGMA foreign_keys = ON")
+                self._retry.extend(queue)
+                self._next_id = None
+                return False
+            _apply(c, plan)
+        except BaseException as exc:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            c.execute("PRAGMA foreign_keys = ON")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(describe_sqlite_error(exc, store.path)) from exc
+            raise
+
+        def finish() -> None:
             try:
-                if int(c.execute("PRAGMA data_version").fetchone()[0]) != self._seen:
-                    c.execute("ROLLBACK")  # another process wrote: decide this chunk again
-                    self._retry.extend(queue)
-                    self._next_id = None
-                    return
-                _apply(c, plan)
                 _copy_facts(c, plan.first, plan.last)
                 c.execute("COMMIT")
             except BaseException:
                 if c.in_transaction:
                     c.execute("ROLLBACK")
                 raise
-        finally:
-            c.execute("PRAGMA foreign_keys = ON")
-        self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
+            finally:
+                c.execute("PRAGMA foreign_keys = ON")
+            self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
+
+        store._write_in_background(finish)
+        return True
 
     def _write(self, c: sqlite3.Connection, queue: list[_Queued]) -> _Plan | None:
         """Everything of a chunk but its facts (inside the transaction): what was written."""

@@ -12,15 +12,34 @@ from pathlib import Path
 
 import pytest
 
+from ncctd_cli import sheets
 from ncctd_cli.catalog import default_catalog
 from ncctd_cli.guards import Limits, describe_markup
 from ncctd_cli.ingest import parse_source
-from ncctd_cli.sheets import ColumnTable, CsvTable, ReadOptions, _LazyList, read_bytes
+from ncctd_cli.model import Problem
+from ncctd_cli.sheets import ColumnTable, CsvTable, ReadOptions, SourceFile, _LazyList, read_bytes
 
 CATALOG = default_catalog()
 ON_DEMAND = ReadOptions(column_min_lines=1)
 AT_ONCE = ReadOptions(column_min_lines=None)
 MB = 1024 * 1024
+
+
+@pytest.fixture(params=["here", "aside"], autouse=True)
+def whole_pass(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test twice: the whole pass over the file made here when it is read, and made in
+    a forked process while its returns are read (what a file of 16 MB or more gets)."""
+    if request.param == "aside" and not hasattr(os, "fork"):
+        pytest.skip("the pass runs aside only where processes fork")
+    monkeypatch.setattr(sheets, "ASIDE_MIN_BYTES", 0 if request.param == "aside" else 1 << 62)
+    return str(request.param)
+
+
+def _refusals(source: SourceFile) -> list[Problem]:
+    """What a file read is refused for once its returns are read (the pass made aside is
+    waited for then)."""
+    parse_source(source, CATALOG)
+    return source.problems
 
 
 def _payments(lines: int, extra: str = "") -> bytes:
@@ -57,12 +76,16 @@ def test_its_rows_and_columns_when_read_are_the_whole_readers() -> None:
         assert lazy.row_cells(row) == columns.row_cells(row)
 
 
-def test_row_cells_have_the_width_of_the_widest_row() -> None:
+def test_row_cells_have_the_width_of_the_widest_row(whole_pass: str) -> None:
     """A row wider than the header (a stray cell far right): the header's cells are given as
-    wide as the table, before and after the columns are read."""
+    wide as the table, before and after the columns are read (while the whole pass runs
+    aside, as wide as the first rows' widest)."""
     data = _payments(25_000, extra="1;2;3;4;5;6;7\n")
     (table,) = read_bytes(data, "x.csv").tables
     assert isinstance(table, CsvTable)
+    if whole_pass == "aside":
+        assert len(table.row_cells(0)) == 5
+        table.verify()
     before = table.row_cells(0)
     assert len(before) == 7 and before[5:] == [None, None]
     assert len(table.columns) == 7 and table.row_cells(0) == before
@@ -80,10 +103,10 @@ def test_row_cells_have_the_width_of_the_widest_row() -> None:
 def test_a_fault_past_the_first_rows_is_found_by_the_pass(extra: str, code: str) -> None:
     """Found as the whole-text reader finds it: same code, same line."""
     data = _payments(25_000, extra=extra)
-    lazy = read_bytes(data, "x.csv")
-    whole = read_bytes(data, "x.csv", AT_ONCE)
-    assert [p.code for p in lazy.problems] == [p.code for p in whole.problems] == [code]
-    assert lazy.problems[0].params.get("line") == whole.problems[0].params.get("line")
+    lazy = _refusals(read_bytes(data, "x.csv"))
+    whole = read_bytes(data, "x.csv", AT_ONCE).problems
+    assert [p.code for p in lazy] == [p.code for p in whole] == [code]
+    assert lazy[0].params.get("line") == whole[0].params.get("line")
 
 
 def test_windows_1258_past_the_first_rows() -> None:
@@ -181,6 +204,34 @@ def test_memory_to_refuse_a_big_csv_that_is_no_return(tmp_path: Path, megabytes:
 
 def test_limits_are_the_callers() -> None:
     data = _payments(25_000, extra="a;" + "b" * 5000 + "\n")
-    source = read_bytes(data, "x.csv", ReadOptions(limits=Limits(max_line_chars=4000)))
-    assert [p.code for p in source.problems] == ["line-too-long"]
-    assert source.problems[0].params["line"] == 25_002
+    problems = _refusals(read_bytes(data, "x.csv", ReadOptions(limits=Limits(max_line_chars=4000))))
+    assert [p.code for p in problems] == ["line-too-long"]
+    assert problems[0].params["line"] == 25_002
+
+
+@pytest.mark.parametrize("fault", ["", "04459,2024-03,trees,1\x00\n", "x," * 20_000 + "\n"])
+def test_a_long_table_is_stored_whole_or_not_at_all(tmp_path: Path, fault: str) -> None:
+    """Returns read from the first rows while the whole pass runs (aside or here): a fault in
+    the last line refuses the file, and nothing of it is stored; without it, every return."""
+    from ncctd_cli.ingest import IngestOptions, Ingestor
+    from ncctd_cli.store import Store
+    from ncctd_cli.vietnamese import Period
+
+    communes = [c.code for c in CATALOG.communes if c.until is not None][:14]
+    codes = [i.code for i in CATALOG.indicators]
+    lines = ["commune,period,indicator,value"]
+    for month in range(1, 13):
+        for commune in communes:
+            lines.extend(f"{commune},2023-{month:02d},{code},{month}" for code in codes)
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n" + fault, encoding="utf-8")
+    options = IngestOptions(read=ON_DEMAND, today=Period(2026, 10), workers=1)
+    with Store.open(tmp_path / "s.sqlite", catalog=CATALOG) as store:
+        report = Ingestor(store, options).run([path])
+        stored = store.conn.execute("SELECT COUNT(*) FROM returns").fetchone()[0]
+    summary = report.summary
+    if fault:
+        assert stored == 0 and summary["stored"] == 0 and report.refused
+        assert {p.code for p in report.problems} == {"binary-content" if "\x00" in fault else "too-many-columns"}
+    else:
+        assert stored == summary["stored"] == 12 * len(communes)

@@ -24,7 +24,9 @@ def run(batch: Checking) -> None:
             groups.setdefault((commune, int(month[r])), []).append(r)
     seen = batch.seen
     keys = [k for k, members in groups.items() if len(members) > 1 or (seen is not None and k in seen)]
-    digests = batch.digests([r for k in keys for r in groups[k]]) if keys else {}
+    # every digest wanted in one pass over the batch (the store asks for the same ones, cached)
+    wanted = groups if seen is not None else {k: groups[k] for k in keys}
+    digests = batch.digests([r for members in wanted.values() for r in members]) if wanted else {}
     for key in keys:
         members = groups[key]
         earlier = seen.get(key) if seen is not None else None
@@ -38,9 +40,9 @@ def run(batch: Checking) -> None:
                 batch.report(r, DUPLICATES, "duplicate-in-batch", other=earlier[1], variant="earlier")
     if seen is not None:
         for key, members in groups.items():
-            if key not in seen and len({batch.digests([m])[m] for m in members}) == 1:
+            if key not in seen and len({digests[m] for m in members}) == 1:
                 first = members[0]
-                seen[key] = (batch.digests([first])[first], _where(batch, first))
+                seen[key] = (digests[first], _where(batch, first))
 
 
 CHECK = Check("duplicate-in-batch", ("duplicate-in-batch",), DUPLICATES, run, clean_before=DUPLICATES)
