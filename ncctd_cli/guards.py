@@ -270,8 +270,10 @@ def classify_zip(archive: zipfile.ZipFile) -> str:
     return "zip"
 
 
-def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) -> None:
-    """Refuse a zipped workbook (xlsx, ods) that is a bomb, encrypted, or carries a DTD."""
+def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) -> dict[str, bytes] | None:
+    """Refuse a zipped workbook (xlsx, ods) that is a bomb, encrypted, or carries a DTD. What
+    it unpacked of an xlsx's worksheet parts, by name as written, when it holds them all
+    (small parts: a form's), for :func:`ncctd_cli.cellfacts.workbook_facts`; else None."""
     infos = archive.infolist()
     if any(info.flag_bits & 0x1 for info in infos):
         raise password_protected()
@@ -285,7 +287,7 @@ def check_zip(data: bytes, archive: zipfile.ZipFile, kind: str, limits: Limits) 
                 "decompression-bomb", variant="ratio", part=info.filename,
                 ratio=info.file_size // packed, size_mb=round(info.file_size / MB),
             )
-    _stream_members(data, infos, kind, limits)
+    return _stream_members(data, infos, kind, limits)
 
 
 def _too_big(size: int, limits: Limits) -> Refusal:
@@ -294,18 +296,35 @@ def _too_big(size: int, limits: Limits) -> Refusal:
     )
 
 
-def _stream_members(data: bytes, infos: list[zipfile.ZipInfo], kind: str, limits: Limits) -> None:
+def _stream_members(
+    data: bytes, infos: list[zipfile.ZipInfo], kind: str, limits: Limits
+) -> dict[str, bytes] | None:
     """Unpack every member within the byte budget (sizes and CRCs checked); check the prolog of
-    the XML parts. The part that declares the others' types comes first."""
+    the XML parts. The part that declares the others' types comes first. A small part whose
+    packed bytes are those of a part found harmless before (a batch's forms repeat their
+    template's parts byte for byte) counts its declared size without being unpacked again.
+    Returns the worksheet parts of an xlsx, unpacked, when every one was small (else None)."""
     index = "meta-inf/manifest.xml" if kind == "ods" else "[content_types].xml"
     ordered = sorted(infos, key=lambda i: _normal(i.filename) != index)
     xml_names: set[str] = set()
     xml_extensions: set[str] = set()
     budget = [limits.max_expanded_bytes]
+    sheets: dict[str, bytes] | None = {} if kind == "xlsx" else None
     for info in ordered:
         name = _normal(info.filename)
         if name.endswith("/") and info.file_size == 0:
             continue
+        extension = name.rpartition(".")[2] if "." in name.rpartition("/")[2] else ""
+        is_xml = name.endswith(_XML_SUFFIXES) or name in xml_names or extension in xml_extensions
+        worksheet = "worksheets/" in name and name.endswith(".xml")
+        known = None
+        if name != index and not worksheet and info.file_size <= SMALL_PART and info.compress_size <= SMALL_PART:
+            known = (info.compress_type, info.file_size, info.CRC, is_xml, bytes(_packed(data, info)))
+            if known in _HARMLESS:
+                budget[0] -= info.file_size
+                if budget[0] < 0:
+                    raise _too_big(limits.max_expanded_bytes + 1, limits)
+                continue
         chunks = _unpacked(data, info, budget, limits)
         if name == index:
             part = b"".join(chunks)
@@ -314,11 +333,27 @@ def _stream_members(data: bytes, infos: list[zipfile.ZipInfo], kind: str, limits
             _check_prolog((part,), info.filename)
             xml_names, xml_extensions = _xml_parts(part, kind)
             continue
-        extension = name.rpartition(".")[2] if "." in name.rpartition("/")[2] else ""
-        if name.endswith(_XML_SUFFIXES) or name in xml_names or extension in xml_extensions:
+        if worksheet and sheets is not None:
+            if isinstance(chunks, tuple):
+                sheets[info.filename] = chunks[0]
+            else:
+                sheets = None  # a big sheet: the facts are read from the zip
+        if is_xml:
             chunks = _check_prolog(chunks, info.filename)
         for _ in chunks:  # the rest unpacked and counted: sizes and CRC checked at the end
             pass
+        if known is not None:
+            if len(_HARMLESS) >= _HARMLESS_MAX:
+                _HARMLESS.clear()
+            _HARMLESS.add(known)
+    return sheets
+
+
+# Small parts found harmless (unpacked to their declared size and CRC, their prolog checked
+# when XML), by compression, size, CRC, whether XML, and exact packed bytes: the same bytes
+# give the same verdict. Kept by each process for the files it reads.
+_HARMLESS: set[tuple[int, int, int, bool, bytes]] = set()
+_HARMLESS_MAX = 512
 
 
 def _is_xml_type(content_type: bytes) -> bool:

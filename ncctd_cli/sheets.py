@@ -559,7 +559,7 @@ def read_workbook_bytes(job: tuple[bytes, str, str, ReadOptions]) -> SourceFile:
         return SourceFile(name, "unknown", digest).refuse(refusal.code, **refusal.params)
     source = SourceFile(name, kind, digest)
     try:
-        _guard(data, name, kind, options.limits, archive)
+        unpacked = _guard(data, name, kind, options.limits, archive)
     except Refusal as refusal:
         return source.refuse(refusal.code, **refusal.params)
     except MemoryError:  # the worker's limit: its own refusal
@@ -567,7 +567,7 @@ def read_workbook_bytes(job: tuple[bytes, str, str, ReadOptions]) -> SourceFile:
     except Exception as exc:  # damage no check named (struct.error, IndexError...): refused too
         return source.refuse(**_unexpected(kind, exc))
     try:
-        return _read_workbook(data, source, options.limits)
+        return _read_workbook(data, source, options.limits, unpacked)
     except MemoryError:  # the worker's limit: its own refusal
         raise
     except Exception as exc:  # a bug or damage nothing foresaw: this file only, never the batch
@@ -632,14 +632,15 @@ def _sniff(
 
 def _guard(
     data: bytes, name: str, kind: str, limits: Limits, archive: zipfile.ZipFile | None = None
-) -> None:
+) -> dict[str, bytes] | None:
     """Raise a :class:`Refusal` for a file no parser should see (see :mod:`.guards`).
-    ``archive``: the zip :func:`_sniff` opened, for an xlsx or ods."""
+    ``archive``: the zip :func:`_sniff` opened, for an xlsx or ods. Returns an xlsx's
+    worksheet parts as the checks unpacked them (see :func:`~.guards.check_zip`)."""
     if kind in ("xlsx", "ods"):
         if archive is None:
             archive = open_zip(data, limits)
         with archive:
-            check_zip(data, archive, kind, limits)
+            return check_zip(data, archive, kind, limits)
     elif kind == "broken-zip":
         raise Refusal("corrupt-file", detail="zip")
     elif kind == "xls":
@@ -650,6 +651,7 @@ def _guard(
                 suffix = Path(name).suffix.lower()
                 refusal.params["suffix"] = suffix if suffix in RETURN_SUFFIXES else None
             raise
+    return None
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -666,10 +668,13 @@ def _looks_like_text(head: bytes) -> bool:
 _CALAMINE_SUFFIX = {"xlsx": ".xlsx", "xls": ".xls", "ods": ".ods"}
 
 
-def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None) -> SourceFile:
+def _read_workbook(
+    data: bytes, source: SourceFile, limits: Limits | None = None, unpacked: dict[str, bytes] | None = None
+) -> SourceFile:
     """A workbook's visible worksheets through calamine (in a worker process: see
     :func:`read_workbook_bytes`); refused when calamine cannot read it, or when its sheets
-    span more than ``max_cells`` from A1 (memory was the worker's limit; this is the return's)."""
+    span more than ``max_cells`` from A1 (memory was the worker's limit; this is the return's).
+    ``unpacked``: an xlsx's worksheet parts, if the checks unpacked them all."""
     from python_calamine import PasswordError
 
     limits = limits or Limits()
@@ -690,7 +695,7 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
                     return source.refuse(refusal.code, **refusal.params)
             rows = sheet.to_python(skip_empty_area=False)
             source.tables.append(Sheet(source.file, nfc(meta.name), _cells(rows)))
-        _add_facts(source, data)
+        _add_facts(source, data, unpacked)
     except PasswordError:
         return source.refuse("password-protected")
     except (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError):
@@ -703,10 +708,10 @@ def _read_workbook(data: bytes, source: SourceFile, limits: Limits | None = None
     return source
 
 
-def _add_facts(source: SourceFile, data: bytes) -> None:
+def _add_facts(source: SourceFile, data: bytes, unpacked: dict[str, bytes] | None = None) -> None:
     """What calamine leaves out (:mod:`ncctd_cli.cellfacts`): error cells and formulas with no
     computed value marked in the rows, hidden rows and columns noted on each sheet."""
-    found = workbook_facts(data, source.kind)
+    found = workbook_facts(data, source.kind, unpacked)
     if not found:
         return
     by_name = {nfc(name): facts for name, facts in found.items()}
@@ -1046,7 +1051,10 @@ def _read_csv_on_demand(
     """A big CSV as a :class:`CsvTable`: one pass checks it whole and keeps its first rows."""
     limits = options.limits
     head = nfc(_decode_head(data, encoding, 1 << 17))
-    delimiter = _sniff_delimiter(head[:65536], len(data) > 65536)
+    whole = len(data) <= 1 << 17
+    if whole:  # the head is the whole text: sniffed as the whole-text reader sniffs it, without its blank end
+        head = _drop_trailing_blank_lines(head)
+    delimiter = _sniff_delimiter(head[:65536], len(head) > 65536 or not whole)
     view = memoryview(data)
     tail_long = None
     if not encoding.lower().replace("_", "-").startswith("utf-16"):

@@ -253,13 +253,15 @@ def _slow_reader(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
     workers of a batch are forked after this, so they read with it."""
     real = sheets._read_workbook
 
-    def reader(data: bytes, source: sheets.SourceFile, limits: Limits | None = None) -> sheets.SourceFile:
+    def reader(
+        data: bytes, source: sheets.SourceFile, limits: Limits | None = None, unpacked: dict[str, bytes] | None = None
+    ) -> sheets.SourceFile:
         if Path(source.file).name.startswith("cham"):
             if how == "cpu":
                 while True:
                     pass
             time.sleep(600)
-        return real(data, source, limits)
+        return real(data, source, limits, unpacked)
 
     monkeypatch.setattr(sheets, "_read_workbook", reader)
 
