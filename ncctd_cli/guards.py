@@ -331,7 +331,7 @@ def _stream_members(
             if kind == "ods" and b"encryption-data" in part:
                 raise password_protected()
             _check_prolog((part,), info.filename)
-            xml_names, xml_extensions = _xml_parts(part, kind)
+            xml_names, xml_extensions = _xml_parts_of(part, kind)
             continue
         if worksheet and sheets is not None:
             if isinstance(chunks, tuple):
@@ -354,6 +354,20 @@ def _stream_members(
 # give the same verdict. Kept by each process for the files it reads.
 _HARMLESS: set[tuple[int, int, int, bool, bytes]] = set()
 _HARMLESS_MAX = 512
+
+
+_PARTS_OF: dict[tuple[bytes, str], tuple[set[str], set[str]]] = {}  # a batch's forms repeat their index
+
+
+def _xml_parts_of(index: bytes, kind: str) -> tuple[set[str], set[str]]:
+    """:func:`_xml_parts`, remembered for the index parts seen (a form's template's)."""
+    key = (index, kind)
+    found = _PARTS_OF.get(key)
+    if found is None:
+        if len(_PARTS_OF) >= 64:
+            _PARTS_OF.clear()
+        found = _PARTS_OF[key] = _xml_parts(index, kind)
+    return set(found[0]), set(found[1])
 
 
 def _is_xml_type(content_type: bytes) -> bool:

@@ -1301,8 +1301,17 @@ def _read_csv_fast(
     time, and the cells of a column that repeats (communes, months, indicators) share one
     string. ``None`` when that loop must run instead: a quoted cell spanning lines, lines
     ending in a lone CR, a row too wide, a cell of spaces only (rare: the loop blanks it),
-    a CSV the reader refuses (the loop says where)."""
+    a CSV the reader refuses (the loop says where), a quote left open (the last line's would
+    end at its line here, and take the line break with it there)."""
     if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    last = text[text.rfind("\n", 0, len(text) - 1) + 1 :]
+    try:
+        if '"' in last and list(csv.reader(io.StringIO(last, newline=""), delimiter=delimiter)) != list(
+            csv.reader([last.removesuffix("\n")], delimiter=delimiter)
+        ):
+            return None
+    except csv.Error:
         return None
     lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
     reader = csv.reader(itertools.chain.from_iterable(_line_blocks(text)), delimiter=delimiter)

@@ -17,7 +17,7 @@ import statistics
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ncctd_cli import sheets
@@ -60,6 +60,7 @@ CELL = st.one_of(
     newline=st.sampled_from(["\n", "\r\n"]),
     quote_all=st.booleans(),
 )
+@example(rows=[["", "", "a;b", "\n;", ""]], delimiter=",", newline="\n", quote_all=False)  # a quote left open at the end
 def test_csv_fast_path_is_the_record_loop(
     monkeypatch: pytest.MonkeyPatch, rows: list[list[str]], delimiter: str, newline: str, quote_all: bool
 ) -> None:
