@@ -358,27 +358,34 @@ class Ingestor:
     def add_frame(self, frame: Frame) -> None:
         """Check and store the returns of a frame, a piece at a time; their statuses and
         problems land on the returns, which join the report in order."""
-        if len(frame.returns) > PIECE_RETURNS:
-            # what the store knows of the frame's communes, read before the first piece is
-            # committed (a piece's checks then never wait for the store's writing thread)
-            communes = Checking(frame, self.catalog, self.check_options).communes
-            self.history.prefetch(sorted({c for c in communes if c is not None}))
         size = 1 if self.options.strict else PIECE_RETURNS
+        styles = None
+        if len(frame.returns) > size:
+            whole = Checking(frame, self.catalog, self.check_options)
+            # how each file writes numbers, from all of its cells, not a piece's
+            styles = whole.file_styles()
+            if len(frame.returns) > PIECE_RETURNS:
+                # what the store knows of the frame's communes, read before the first piece is
+                # committed (a piece's checks then never wait for the store's writing thread)
+                self.history.prefetch(sorted({c for c in whole.communes if c is not None}))
         for first in range(0, len(frame.returns), size):
-            self._add_piece(frame.piece(first, first + size) if len(frame.returns) > size else frame)
+            self._add_piece(frame.piece(first, first + size) if styles is not None else frame, styles)
 
-    def _add_piece(self, frame: Frame) -> None:
+    def _add_piece(self, frame: Frame, styles: dict[str, tuple[int, dict[int, str]]] | None = None) -> None:
         import numpy as np
 
         self._digests: dict[int, str] = {}
         if not self.options.strict:
             checking = Checking(
-                frame, self.catalog, self.check_options, self.history, accept=self._accept, seen=self._seen
+                frame, self.catalog, self.check_options, self.history, accept=self._accept, seen=self._seen,
+                known_styles=styles,
             )
             run_checks(checking)
             accepted = checking.accepted  # (the store's decisions, if no check needed them yet)
         else:  # a piece of one return: its warnings refuse it before the store decides
-            checking = run_checks(Checking(frame, self.catalog, self.check_options, self.history, seen=self._seen))
+            checking = run_checks(
+                Checking(frame, self.catalog, self.check_options, self.history, seen=self._seen, known_styles=styles)
+            )
             for ret in frame.returns:
                 ret.problems[:] = [replace(p, severity="error") for p in ret.problems]
             candidates = np.array([r.status != "rejected" and not r.refused for r in frame.returns], dtype=bool)

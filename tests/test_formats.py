@@ -147,3 +147,24 @@ def test_empty_and_returnless_files_are_refused_by_name(tmp_path: Path) -> None:
     wb.save(tmp_path / "khac.xlsx")
     (ret,) = read_file(tmp_path / "khac.xlsx")
     assert ret.problems[0].code == "no-return"
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_files_number_style_is_its_whole_files(tmp_path: Path, run_ncctd, strict: bool) -> None:
+    """One file, one way of writing numbers, decided from all its cells: a return checked
+    on its own (--strict checks one return at a time) reads "2,110" as the file writes it
+    (12.5 elsewhere in the file: the English way), and the clerk is told, as without --strict."""
+    import json
+
+    path = tmp_path / "english.csv"
+    path.write_text(
+        'commune,period,rural_road_km,cement_tonnes\n04462,2024-01,12.5,4\n04459,2024-01,1,"2,110"\n',
+        encoding="utf-8",
+    )
+    done = run_ncctd("--db", tmp_path / "s.sqlite", "validate", path, "--format", "json", *(["--strict"] if strict else []))
+    returns = json.loads(done.stdout)["returns"]
+    second = next(r for r in returns if r["commune"] == "04459")
+    (problem,) = second["problems"]
+    assert problem["code"] == "number-style"
+    assert (problem["params"]["value"], problem["params"]["evidence"]) == (2110, "12.5")
+    assert second["status"] == ("rejected" if strict else "valid")  # --strict: warnings refuse

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 from ..cellfacts import CellError, NoValue
 from ..problems import Problem, Severity
 from ..vietnamese import (
+    COMMA_DECIMAL,
+    COMMA_GROUPS,
+    DOT_DECIMAL,
     NumberTextError,
     Period,
     file_number_style,
@@ -90,6 +93,9 @@ class Checking:
     accept: Callable[[Checking, np.ndarray], np.ndarray] | None = None
     # what the batch's earlier chunks held: (commune, month) → (content hash, where it came from)
     seen: dict[tuple[str, int], tuple[str, str]] | None = None
+    # how each file writes numbers and the cells that show it, when decided on more than this
+    # batch (a piece of a file's returns: the whole file's, see :meth:`file_styles`)
+    known_styles: dict[str, tuple[int, dict[int, str]]] | None = None
     found: list[_Found] = field(default_factory=list)
     gate: Any = None  # of each return: the running check looks at it (see Check.clean_before)
     _digests: dict[int, str] = field(default_factory=dict)
@@ -353,11 +359,42 @@ class Checking:
         frame = self.frame
         if self.options.decimal_point:
             return np.full(len(files), ENGLISH, dtype=np.int8)
+        if self.known_styles is not None:
+            return np.array([self.known_styles[f][0] for f in files], dtype=np.int8)
         shown = np.where(frame.indicator >= 0, self.text_styles[frame.raw], 0).astype(np.int64)
         together = np.zeros(len(files), dtype=np.int64)
         np.bitwise_or.at(together, file_of_return[frame.ret], shown)
         kinds = {"vi": VIETNAMESE, "en": ENGLISH, "mixed": MIXED}
         return np.array([kinds[file_number_style(int(s))] for s in together.tolist()], dtype=np.int8)
+
+    @cached_property
+    def style_evidence(self) -> dict[tuple[int, int], str]:
+        """(file, style bit: ``COMMA_DECIMAL``, ``DOT_DECIMAL``, ``COMMA_GROUPS``) → the text
+        of the file's first value cell written so: what its style was decided on."""
+        import numpy as np
+
+        file_of_return, files = self.file_numbers
+        if self.known_styles is not None:
+            return {(f, bit): text for f, name in enumerate(files) for bit, text in self.known_styles[name][1].items()}
+        frame = self.frame
+        shown = np.where(frame.indicator >= 0, self.text_styles[frame.raw], 0)
+        found: dict[tuple[int, int], str] = {}
+        for bit in (COMMA_DECIMAL, DOT_DECIMAL, COMMA_GROUPS):
+            values = np.flatnonzero(shown & bit)
+            of_file = file_of_return[frame.ret[values]]
+            first_files, first = np.unique(of_file, return_index=True)
+            for f, v in zip(first_files.tolist(), values[first].tolist(), strict=True):
+                found[(f, bit)] = str(frame.raws[int(frame.raw[v])]).strip()
+        return found
+
+    def file_styles(self) -> dict[str, tuple[int, dict[int, str]]]:
+        """By file name: :attr:`styles` and :attr:`style_evidence` (for the pieces of this
+        batch: ``known_styles``)."""
+        evidence: dict[int, dict[int, str]] = {}
+        for (f, bit), text in self.style_evidence.items():
+            evidence.setdefault(f, {})[bit] = text
+        _, files = self.file_numbers
+        return {name: (style, evidence.get(f, {})) for f, (name, style) in enumerate(zip(files, self.styles.tolist(), strict=True))}
 
     @cached_property
     def english(self) -> np.ndarray:

@@ -23,12 +23,7 @@ def run(batch: Checking) -> None:
     pick = np.flatnonzero(either & ((style == ENGLISH) | (style == MIXED)))
     if not len(pick):
         return
-    evidence: dict[tuple[int, int], str] = {}  # (file, bit) → a text showing the style
-    for v in np.flatnonzero((shown & (COMMA_DECIMAL | DOT_DECIMAL | COMMA_GROUPS)) > 0).tolist():
-        f = int(file_of_return[frame.ret[v]])
-        for bit in (COMMA_DECIMAL, DOT_DECIMAL, COMMA_GROUPS):
-            if shown[v] & bit:
-                evidence.setdefault((f, bit), str(frame.raws[int(frame.raw[v])]).strip())
+    evidence = batch.style_evidence  # (file, bit) → a text showing the style
     for v in pick.tolist():
         r, f = int(frame.ret[v]), int(file_of_return[frame.ret[v]])
         text = str(frame.raws[int(frame.raw[v])]).strip()
