@@ -391,8 +391,8 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
         indicator = catalog.indicator(named) if named else None
         line = lines[r] if lines is not None else r + 1
         if indicator is None:
-            if is_empty(value_raw) or _is_total_row(row, label_col) or not _holds_number(value_raw):
-                continue  # headings, notes, signature lines, total rows, blank rows
+            if is_empty(value_raw) or _is_total_row(row, label_col):
+                continue  # total rows, blank rows (headings, notes, signature lines: see NUMBER_ONLY)
             if _is_group_heading(row, label_col, catalog):
                 continue  # a group heading carrying its subtotal: the rows under it are the data
             builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)

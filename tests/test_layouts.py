@@ -74,6 +74,16 @@ def test_form_unknown_row_with_number_is_an_error(catalog: Catalog) -> None:
     assert "Số hộ được thăm" in problem.message
 
 
+@pytest.mark.parametrize(("decimal_point", "text"), [(False, "1.234,5"), (True, "1,234.5")])
+def test_form_unknown_row_with_a_number_as_the_file_writes_it(catalog: Catalog, decimal_point: bool, text: str) -> None:
+    """A row naming no indicator whose value cell reads as a number the way the file writes
+    numbers (``--decimal-point``: the English way) is data that would be dropped: an error."""
+    rows = form_rows()
+    rows.insert(9, ["4", "", "Số hộ được thăm", text])
+    (ret,) = parse_sheet(sheet(rows), catalog, decimal_point=decimal_point)
+    assert [(p.code, p.cell) for p in ret.problems] == [("unknown-indicator", "D10")]
+
+
 def test_form_unknown_code_with_number_is_an_error(catalog: Catalog) -> None:
     rows = form_rows()
     rows[7][1] = "leader_visit"  # a typo in the code
