@@ -263,7 +263,9 @@ class _XlsxSheet:
             where = (self.row, self.col)
             if cell["t"] == "e":
                 self.facts.marks[where] = CellError((cell["v"] or "#N/A").strip())
-            elif cell["f"] is not None and not cell["v"]:
+            elif cell["f"] is not None and (cell["v"] is None or (not cell["v"] and cell["t"] != "str")):
+                # no saved result (an empty one of a text formula, ``=IF(…;"";…)`` as Excel
+                # and LibreOffice save it, is the empty cell the person sees)
                 self.facts.marks[where] = NoValue(cell["f"])
 
 
@@ -343,13 +345,20 @@ class _OdsContent:
             mark: CellError | NoValue | None = None
             if cell["error"]:
                 mark = CellError((cell.get("text") or "#N/A").strip())
-            elif cell["formula"] is not None and cell["type"] is None:
+            elif cell["formula"] is not None and cell["type"] is None and "text" not in cell:
+                # no result saved (an empty text result is saved as an empty paragraph, the
+                # empty cell the person sees: ``=IF(…;"";…)`` saved by LibreOffice)
                 mark = NoValue(cell["formula"].split(":", 1)[-1].lstrip("="))
             if mark is not None:
                 for c in range(self.col, self.col + min(cell["repeat"], 1024)):
                     self.facts.marks[(self.row, c)] = mark
             self.col += cell["repeat"]
         elif local == "table-row":
+            if self.rows_here > 1:  # a row written once for several: its marks are theirs too
+                marks = self.facts.marks
+                for (r, c), mark in [item for item in marks.items() if item[0][0] == self.row]:
+                    for copy in range(r + 1, r + min(self.rows_here, 1024)):
+                        marks[(copy, c)] = mark
             self.row += self.rows_here
 
 

@@ -168,3 +168,37 @@ def test_a_files_number_style_is_its_whole_files(tmp_path: Path, run_ncctd, stri
     assert problem["code"] == "number-style"
     assert (problem["params"]["value"], problem["params"]["evidence"]) == (2110, "12.5")
     assert second["status"] == ("rejected" if strict else "valid")  # --strict: warnings refuse
+
+
+@pytest.mark.parametrize(
+    ("cell", "marked"),
+    [
+        ('<table:table-cell table:formula="of:=2+5"/>', True),  # a script's: no result saved
+        ('<table:table-cell table:formula="of:=IF(1&gt;2;7;&quot;&quot;)"><text:p/></table:table-cell>', False),
+        ('<table:table-cell table:formula="of:=2+5" office:value-type="float" office:value="7"><text:p>7</text:p>'
+         "</table:table-cell>", False),
+    ],
+)
+def test_an_ods_formula_without_a_result_is_told_from_an_empty_text_result(cell: str, marked: bool) -> None:
+    """LibreOffice saves a formula whose result is empty text (``=IF(…;"";…)``) with no value
+    type and an empty paragraph: the empty cell the person sees. A formula saved with nothing
+    (a script's) has no result at all."""
+    import io
+    import zipfile
+
+    from ncctd_cli.cellfacts import NoValue, workbook_facts
+
+    content = (
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>'
+        f'<table:table table:name="B"><table:table-row><table:table-cell/>{cell}</table:table-row></table:table>'
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    facts = workbook_facts(buffer.getvalue(), "ods")
+    marks = facts["B"].marks if facts else {}
+    assert (marks == {(0, 1): NoValue("2+5")}) if marked else not marks

@@ -447,3 +447,32 @@ def test_the_form_prints_readable_and_no_row_is_clipped(tmp_path: Path, catalog:
         assert all(centres[n] - half - 1 <= w.y0 and w.y1 <= centres[n] + half + 1 for w in inside), indicator.code
     text = page_texts(pdf)[0]
     assert commune.name in text and "NGƯỜI LẬP BIỂU" in text and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice not installed")
+def test_formulas_in_a_form_saved_by_libreoffice(tmp_path: Path, catalog: Catalog, nam_co: Commune) -> None:
+    """A clerk's formulas, computed and saved by LibreOffice (xlsx and ods): a sum is stored as
+    the number it shows, a formula whose result is empty text (``=IF(…;"";…)``) is the empty
+    cell the person sees (not reported, no error), a division by zero is refused by its cell."""
+    path = write_template(catalog, nam_co, JAN, tmp_path / "f.xlsx")
+    wb = openpyxl.load_workbook(path)
+    rows = form_rows(wb.active)
+    col = openpyxl.utils.get_column_letter(HEADERS.index("Số lượng") + 1)
+    values = clerk_values(catalog, 1)
+    filled = fill_form(path, {**values, "leader_visits": 3, "propaganda_sessions": "=2+5", "trees_planted": '=IF(1>2,7,"")'},
+                       out=tmp_path / "formulas.xlsx")
+    broken = fill_form(path, {**values, "leader_visits": 3, "workdays": f"=1/({col}{rows['leader_visits']}-3)"},
+                       out=tmp_path / "div0.xlsx")
+    profile = f"-env:UserInstallation=file://{tmp_path / 'lo'}"
+    for fmt in ("xlsx", "ods"):
+        subprocess.run(
+            ["soffice", profile, "--headless", "--convert-to", fmt, "--outdir", str(tmp_path / fmt), str(filled), str(broken)],
+            check=True, capture_output=True, timeout=180,
+        )
+        [ret] = read_file(tmp_path / fmt / f"formulas.{fmt}", catalog)
+        assert ret.problems == [], (fmt, ret.problems)
+        assert (ret.reported["leader_visits"], ret.reported["propaganda_sessions"]) == (3, 7), fmt
+        assert "trees_planted" not in ret.reported and len(ret.reported) == len(values) - 1, fmt
+        [ret] = read_file(tmp_path / fmt / f"div0.{fmt}", catalog)
+        assert ret.status == "rejected" and [p.code for p in ret.problems] == ["error-cell"], (fmt, ret.problems)
+        assert ret.problems[0].cell == f"{col}{rows['workdays']}"
