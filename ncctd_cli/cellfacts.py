@@ -95,13 +95,13 @@ def workbook_facts(data: bytes, kind: str, sheet_parts: dict[str, bytes] | None 
     zip is not opened again)."""
     try:
         if kind == "xlsx":
-            if sheet_parts is not None and not any(map(_hinted, sheet_parts.values())):
-                return {}
-            return _xlsx(data)
+            return _xlsx(data, sheet_parts)
         if kind == "ods":
             return _ods(data)
         if kind == "xls":
             return _xls(data)
+    except ImportError:  # a reader missing is the installation's fault, not the file's
+        raise
     except Exception:  # a quirk of the file the readers here do not follow: no facts
         return {}
     return {}
@@ -134,21 +134,30 @@ def _col_number(letters: str) -> int:
 
 def _zip_names(archive: zipfile.ZipFile) -> dict[str, str]:
     """Part name as written (any case, ``\\`` or ``/``) → its normalised lower-case form."""
-    return {posixpath.normpath(info.filename.replace("\\", "/")).lower().lstrip("/"): info.filename
-            for info in archive.infolist()}
+    return {_part_key(info.filename): info.filename for info in archive.infolist()}
 
 
-def _xlsx(data: bytes) -> dict[str, SheetFacts]:
+def _part_key(name: str) -> str:
+    """A part's name as the workbook's relationships name it: ``/`` separated, lower case."""
+    return posixpath.normpath(name.replace("\\", "/")).lower().lstrip("/")
+
+
+def _xlsx(data: bytes, sheet_parts: dict[str, bytes] | None = None) -> dict[str, SheetFacts]:
+    # the sheet parts first, each searched for a hint (most forms have none): only then is
+    # the workbook read for which sheet is which
+    if sheet_parts is not None:
+        hinted = {_part_key(name): xml for name, xml in sheet_parts.items() if _hinted(xml)}
+        if not hinted:
+            return {}
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = _zip_names(archive)
-        # the sheet parts first, each searched for a hint (most forms have none): only then
-        # is the workbook read for which sheet is which
-        hinted = {
-            key: xml
-            for key, name in names.items()
-            if "worksheets/" in key and key.endswith(".xml")
-            and _hinted(xml := archive.read(name))
-        }
+        if sheet_parts is None:
+            hinted = {
+                key: xml
+                for key, name in names.items()
+                if "worksheets/" in key and key.endswith(".xml")
+                and _hinted(xml := archive.read(name))
+            }
         if not hinted:
             return {}
         workbook = next((n for n in ("xl/workbook.xml", "workbook.xml") if n in names), None)

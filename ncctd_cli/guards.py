@@ -318,7 +318,7 @@ def _stream_members(
         is_xml = name.endswith(_XML_SUFFIXES) or name in xml_names or extension in xml_extensions
         worksheet = "worksheets/" in name and name.endswith(".xml")
         known = None
-        if name != index and not worksheet and info.file_size <= SMALL_PART and info.compress_size <= SMALL_PART:
+        if name != index and not worksheet and info.file_size <= SMALL_PART and info.compress_size <= _HARMLESS_PACKED:
             known = (info.compress_type, info.file_size, info.CRC, is_xml, bytes(_packed(data, info)))
             if known in _HARMLESS:
                 budget[0] -= info.file_size
@@ -354,6 +354,7 @@ def _stream_members(
 # give the same verdict. Kept by each process for the files it reads.
 _HARMLESS: set[tuple[int, int, int, bool, bytes]] = set()
 _HARMLESS_MAX = 512
+_HARMLESS_PACKED = 16 * 1024  # parts remembered are at most this packed: 8 MB in all, at most
 
 
 _PARTS_OF: dict[tuple[bytes, str], tuple[set[str], set[str]]] = {}  # a batch's forms repeat their index
@@ -361,6 +362,8 @@ _PARTS_OF: dict[tuple[bytes, str], tuple[set[str], set[str]]] = {}  # a batch's 
 
 def _xml_parts_of(index: bytes, kind: str) -> tuple[set[str], set[str]]:
     """:func:`_xml_parts`, remembered for the index parts seen (a form's template's)."""
+    if len(index) > SMALL_PART:  # not a form's: not kept (a worker's memory is the files')
+        return _xml_parts(index, kind)
     key = (index, kind)
     found = _PARTS_OF.get(key)
     if found is None:

@@ -316,6 +316,7 @@ class CsvTable(ColumnTable):
                     raise TableRefused(read.problems[0])
                 table = ColumnTable.from_sheet(read.sheets[0])
             del text
+            table.text = None  # never kept (rows() decodes again): the columns are what stays
             if len(table.columns) != self._width:
                 self.verify()  # the width of the whole file, or its refusal
             if len(table.columns) != self._width:
