@@ -6,7 +6,7 @@ bottom 20 mm, left 30 mm, right 15 mm; the header block (issuing body and its pa
 …/BC-…», Quốc hiệu and Tiêu ngữ, place and date); the document type and its subject; the body;
 «Nơi nhận» and the signature block; page numbers centred in the top margin from page 2; then
 the appendices. The body follows the district's article: the results by form group (I–IV, one
-paragraph each in the article's wording, :func:`ncctd_cli.narrative.narrative_by_group`), a
+paragraph each in the article's wording, :func:`ncctd_cli.narrative.compose_groups` of the window's totals), a
 table of every indicator (this period, the previous period of equal length, the change), the
 completeness of reporting; the appendices give the figures by commune and the charts.
 
@@ -176,9 +176,10 @@ class Words:
     """The document's words in its language (``vi`` or ``en``), and the catalog's settings
     (``issuer``, ``recipients``…; ``<key>_en`` in English when the catalog has it)."""
 
-    def __init__(self, lang: str, catalog: Catalog) -> None:
+    def __init__(self, lang: str, catalog: Catalog, decimals: dict[str, int] | None = None) -> None:
         self.lang = "en" if lang == "en" else "vi"
         self.catalog = catalog
+        self.decimals = decimals or {}  # each decimal indicator's places (ReportData.decimals)
 
     @property
     def english(self) -> bool:
@@ -203,9 +204,11 @@ class Words:
         return f"{value:,.{decimals}f}" if self.english else format_number(value, decimals)
 
     def figure(self, value: float | int | None, indicator: Indicator) -> str:
-        """A table's figure: whole numbers for integer indicators, one decimal otherwise
-        (the workbook's ``#,##0`` / ``#,##0.0``); empty when there is no data."""
-        return self.number(None if value is None else float(value), 0 if indicator.is_integer else 1)
+        """A table's figure as the workbook shows it: whole numbers for integer indicators,
+        a decimal one with the places its figures need (0,25 km is not 0,2); empty when there
+        is no data."""
+        decimals = 0 if indicator.is_integer else max(1, self.decimals.get(indicator.code, 1))
+        return self.number(None if value is None else float(value), decimals)
 
     def percent(self, fraction: float | None) -> str:
         if fraction is None:
@@ -582,9 +585,9 @@ def build_document(
     charts: bool = True,
 ) -> Document:
     """The report for the figures of ``data`` (:func:`ncctd_cli.workbook.collect_report`) and
-    the paragraphs of ``groups`` (:func:`ncctd_cli.narrative.narrative_by_group`)."""
+    the paragraphs of ``groups`` (:func:`figures`)."""
     doc = load_template(template)
-    words = Words(lang, data.catalog)
+    words = Words(lang, data.catalog, data.decimals)
     properties = doc.core_properties
     properties.title = f"{words.setting('document_subject', words('Báo cáo', 'Report'))} " \
                        f"{words.window(data.first, data.last)}"
@@ -1018,7 +1021,7 @@ def month_chart(data: ReportData, lang: str = "vi") -> bytes:
 
     from .workbook import main_indicators
 
-    words = Words(lang, data.catalog)
+    words = Words(lang, data.catalog, data.decimals)
     chosen = main_indicators(data.catalog)
     months = data.by_month.rows
     labels = [words.month(r.key) if len(months) <= 12 else f"{r.key[5:7]}/{r.key[2:4]}" for r in months]
@@ -1048,7 +1051,7 @@ def commune_chart(data: ReportData, lang: str = "vi") -> bytes:
 
     from .workbook import main_indicators
 
-    words = Words(lang, data.catalog)
+    words = Words(lang, data.catalog, data.decimals)
     chosen = main_indicators(data.catalog)
     communes = data.by_commune.rows
     names = [r.name for r in communes]
@@ -1156,12 +1159,13 @@ def figures(
     units: str = "current",
 ) -> tuple[ReportData, list[GroupStory]]:
     """Everything the report says, from the store: the workbook's tables and completeness,
-    and the results paragraph of each group."""
-    from .narrative import narrative_by_group
+    and the results paragraph of each group (:func:`ncctd_cli.narrative.compose_groups` of
+    the window's totals: the figures of the table, not another roll-up of them)."""
+    from .narrative import compose_groups
     from .workbook import collect_report
 
     data = collect_report(store, first, last, today=today, units=units)
-    return data, narrative_by_group(store, first, last, lang=lang, units=units)
+    return data, compose_groups(data.window.totals, store.catalog, first, last, lang=lang)
 
 
 def save_document(doc: Document, path: str | Path) -> Path:

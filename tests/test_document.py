@@ -39,6 +39,7 @@ from .test_narrative import article_paragraph
 
 CATALOG = default_catalog()
 BY_LABEL = {i.label: i for i in CATALOG.indicators}
+BY_CODE = {i.code: i for i in CATALOG.indicators}
 ASIDES = re.compile(r", tập trung tuyên truyền.*?trên địa bàn;")
 
 
@@ -481,6 +482,27 @@ def test_incomplete_window_is_said(tmp_path: Path) -> None:
     assert "(đã nhận 1/14 báo cáo tháng)" in text
     assert "Trong tháng 1/2023, huyện đã tổ chức 100 lượt" in text
     assert "còn thiếu 13 báo cáo" in text
+
+
+def test_decimals_as_the_workbook_shows_them(tmp_path: Path) -> None:
+    """0,25 km is not 0,2 (nor 0,3): a decimal indicator's figures with the places they need,
+    as the report workbook shows them, in the indicator table and the appendix."""
+    header = "Xã,Kỳ báo cáo,leader_visits,rural_road_km,lighting_km"
+    (tmp_path / "w.csv").write_text(f"{header}\nNậm Có,2023-01,3,0.25,1.5\nHồ Bốn,2023-01,2,,1\n", encoding="utf-8")
+    ok(ncctd("--db", "s.sqlite", "ingest", "--decimal-point", "w.csv", cwd=tmp_path))
+    ok(ncctd("--db", "s.sqlite", "document", "--from", "2023-01", "--to", "2023-01", "-o", "d.docx", cwd=tmp_path))
+    doc = open_docx(str(tmp_path / "d.docx"))
+    road = next(row for row in cells(doc.tables[1]) if row[1] == BY_CODE["rural_road_km"].label)
+    assert row_figures(road) == ["0,25"]
+    lighting = next(row for row in cells(doc.tables[1]) if row[1] == BY_CODE["lighting_km"].label)
+    assert row_figures(lighting) == ["2,5"]
+    appendix = [row for table in doc.tables[4:] for row in cells(table)]
+    assert any("0,25" in row for row in appendix)
+
+
+def row_figures(row: list[str]) -> list[str]:
+    """The figures of an indicator row: this period's (the previous one has none here)."""
+    return [text for text in row[3:5] if text]
 
 
 # ------------------------------------------------------------------ Python API and the template
