@@ -192,7 +192,6 @@ class Catalog:
             for spelling in (ind.code, ind.label, *ind.aliases):
                 self._indicator_index.setdefault(fold(spelling), ind.code)
                 self._indicator_index.setdefault(fold(spelling).replace(" ", ""), ind.code)
-        self._code_width = self.timeline.code_width
         day = self.settings.get("deadline_day", "5").strip()
         if not day.isdigit() or not 1 <= int(day) <= 31:
             raise CatalogError(f"settings.csv: deadline_day phải là một ngày từ 1 đến 31, không phải {day!r}")

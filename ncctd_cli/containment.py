@@ -269,11 +269,6 @@ class _Channel:
         self.write_fd = write_fd
         self._buffer = bytearray()
 
-    def send(self, message: Any) -> None:
-        import pickle
-
-        self.send_pickled([pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)])
-
     def send_pickled(self, messages: list[bytes]) -> None:
         """Messages already pickled, small ones in one write."""
         small = bytearray()

@@ -103,10 +103,6 @@ class FrameBuilder:
     def n_returns(self) -> int:
         return len(self.returns)
 
-    @property
-    def n_values(self) -> int:
-        return len(self._ret) + sum(len(b) for b in self._blocks)
-
     def add_return(self, ret: Return) -> int:
         """A return (its identity cells set by the caller); its position."""
         self.returns.append(ret)

@@ -217,16 +217,6 @@ def check_part_count(data: bytes, limits: Limits) -> None:
         raise Refusal("too-many-parts", limit=limits.max_zip_members)
 
 
-def open_zip(data: bytes, limits: Limits) -> zipfile.ZipFile:
-    """Open a zip held in memory, after bounding the number of its parts."""
-    check_part_count(data, limits)
-    try:
-        return zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            NotImplementedError) as exc:
-        raise corrupt() from exc
-
-
 def _normal(name: str) -> str:
     """A part name as a package names it (some Windows tools write ``xl\\workbook.xml``;
     part names are case-insensitive)."""

@@ -124,16 +124,6 @@ class History:
                 np.concatenate([known.value[keep], value[a:b]]),
             )
 
-    def forget(self, communes: Iterable[str]) -> None:
-        """Drop what is known of these communes: the next use reads the store again."""
-        for commune in communes:
-            self._series.pop(commune, None)
-
-    def months_of(self, commune: str) -> set[int]:
-        """The months known of a commune."""
-        self.prefetch([commune])
-        return set(self._series[commune].month.tolist())
-
 
 @dataclass
 class Known:

@@ -24,7 +24,6 @@ from contextvars import ContextVar
 
 VIETNAMESE = "vi"
 ENGLISH = "en"
-LANGUAGES = (VIETNAMESE, ENGLISH)
 ENV_VAR = "NCCTD_LANG"
 
 # None: not set in this context, so the environment decides (read when asked, so a test or a

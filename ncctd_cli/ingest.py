@@ -75,9 +75,11 @@ class IngestOptions:
             found = _manifest_entry(self.arrivals, file)
             if found is not None:
                 return found[0], found[0] is not None
-        if self.arrival == "unknown":
+        from .arrivals import MTIME, UNKNOWN
+
+        if self.arrival == UNKNOWN:
             return None, False
-        if self.arrival == "mtime":
+        if self.arrival == MTIME:
             return _modified_at(file)
         return self.received_at, True
 

@@ -116,16 +116,14 @@ def _to_3(conn: sqlite3.Connection) -> None:
 
 
 def _to_4(conn: sqlite3.Connection) -> None:
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(indicators)")}
-    if "max_value" not in columns:
+    if "max_value" not in _columns(conn, "indicators"):
         conn.execute("ALTER TABLE indicators ADD COLUMN max_value REAL")
 
 
 def _to_5(conn: sqlite3.Connection) -> None:
     # a return loaded from an archive long after it arrived: its arrival day is not known
     # (not late); every return stored before arrived when it was received
-    columns = {row[1] for row in conn.execute("PRAGMA table_info(returns)")}
-    if "arrival_known" not in columns:
+    if "arrival_known" not in _columns(conn, "returns"):
         conn.execute("ALTER TABLE returns ADD COLUMN arrival_known INTEGER NOT NULL DEFAULT 1")
 
 

@@ -181,16 +181,12 @@ def window_label_en(first: Any, last: Any) -> str:
 def district_total(result: Rollup) -> dict[str, float | int | None]:
     """The district row of a by-commune roll-up: the sum of the communes' rows. Right for stocks
     too: the district's stock is the sum of each commune's latest value."""
+    from .rollup import clean_figure
+
     totals: dict[str, float | int | None] = {}
     for indicator in result.indicators:
-        values = [r.values.get(indicator.code) for r in result.rows]
-        present = [v for v in values if v is not None]
-        if not present:
-            totals[indicator.code] = None
-        elif indicator.is_integer:
-            totals[indicator.code] = round(sum(present))
-        else:
-            totals[indicator.code] = round(sum(present), 6)
+        present = [v for r in result.rows if (v := r.values.get(indicator.code)) is not None]
+        totals[indicator.code] = clean_figure(sum(present), indicator) if present else None
     return totals
 
 

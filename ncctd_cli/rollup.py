@@ -199,7 +199,7 @@ class Rollup:
         found = c.to_json(with_key=self.over_time)
         indicator = next((i for i in self.indicators if i.code == c.indicator), None)
         if indicator is not None:
-            found["value"] = _clean(c.value, indicator)
+            found["value"] = clean_figure(c.value, indicator)
         return found
 
     def table(self) -> tuple[list[str], list[list[Any]]]:
@@ -519,7 +519,7 @@ def _period_rows(
             counts[key] = counts.get(key, 0) + len(catalog.units_on(month))
         keys = [(key, key, n) for key, n in counts.items()]
     for key, name, expected in keys:
-        values = {i.code: _clean(sums.get((key, i.code)), i) for i in result.indicators}
+        values = {i.code: clean_figure(sums.get((key, i.code)), i) for i in result.indicators}
         result.rows.append(RollupRow(key, name, values, expected, int(received.get(key, 0))))
 
 
@@ -742,7 +742,7 @@ def _area_rows(
 
 
 def _cleaned(row: RollupRow, chosen: list[Indicator]) -> RollupRow:
-    row.values = {i.code: _clean(row.values.get(i.code), i) for i in chosen}
+    row.values = {i.code: clean_figure(row.values.get(i.code), i) for i in chosen}
     return row
 
 
@@ -767,7 +767,9 @@ def _choose(catalog: Catalog, codes: list[str] | None) -> list[Indicator]:
     return chosen
 
 
-def _clean(value: float | None, indicator: Indicator) -> float | int | None:
+def clean_figure(value: float | None, indicator: Indicator) -> float | int | None:
+    """A figure as a roll-up gives it: an integer indicator's rounded, a decimal one's to 6
+    places (what float sums leave past them is noise)."""
     if value is None:
         return None
     if indicator.is_integer:

@@ -40,7 +40,6 @@ from .guards import (
     long_line,
     markup_refusal,
     not_a_spreadsheet,
-    open_zip,
     too_many_cells,
 )
 from .model import Problem, cell_ref
@@ -70,7 +69,6 @@ __all__ = [
     "preload_readers",
     "read_bytes",
     "read_path",
-    "sniff_kind",
     "worker_limits",
 ]
 
@@ -583,24 +581,6 @@ def _too_large(size: int, limits: Limits) -> dict[str, Any]:
     return {"code": "file-too-large", "size_mb": size / 1048576, "limit_mb": limits.max_file_bytes / 1048576}
 
 
-def sniff_kind(data: bytes, name: str = "") -> str:
-    """What a file is, from its bytes (cheaply; no check runs): xlsx, ods, xls, csv,
-    broken-zip or unknown. The name is not looked at."""
-    if data.startswith(_OLE2):
-        return "xls"
-    if data.startswith(_ZIP_MAGIC):
-        try:
-            kind, archive = _sniff(data, Limits())
-        except Refusal:
-            return "unknown"
-        if archive is not None:
-            archive.close()
-        return kind
-    if describe_binary(data) is None and _looks_like_text(data[:65536]):
-        return "csv"
-    return "unknown"
-
-
 def _sniff(
     data: bytes, limits: Limits, suffix: str | None = None
 ) -> tuple[str, zipfile.ZipFile | None]:
@@ -638,8 +618,7 @@ def _guard(
     ``archive``: the zip :func:`_sniff` opened, for an xlsx or ods. Returns an xlsx's
     worksheet parts as the checks unpacked them (see :func:`~.guards.check_zip`)."""
     if kind in ("xlsx", "ods"):
-        if archive is None:
-            archive = open_zip(data, limits)
+        assert archive is not None  # _sniff opens every xlsx and ods it names
         with archive:
             return check_zip(data, archive, kind, limits)
     elif kind == "broken-zip":

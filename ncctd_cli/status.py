@@ -62,13 +62,11 @@ def receipts(store: Store, first: Period, last: Period) -> dict[tuple[str, Perio
         SELECT cur.commune, cur.period, cur.file, cur.sheet, cur.received_at,
                (SELECT COUNT(*) FROM returns v
                  WHERE v.commune = cur.commune AND v.period = cur.period),
-               (SELECT f.received_at FROM returns f
-                 WHERE f.commune = cur.commune AND f.period = cur.period
-                 ORDER BY f.version LIMIT 1),
-               (SELECT f.arrival_known FROM returns f
-                 WHERE f.commune = cur.commune AND f.period = cur.period
-                 ORDER BY f.version LIMIT 1)
+               f.received_at, f.arrival_known
         FROM returns cur
+        JOIN returns f ON f.commune = cur.commune AND f.period = cur.period
+         AND f.version = (SELECT MIN(m.version) FROM returns m
+                           WHERE m.commune = cur.commune AND m.period = cur.period)
         WHERE cur.is_current = 1 AND cur.period BETWEEN ? AND ?
         """,
         (str(first), str(last)),

@@ -278,7 +278,6 @@ class Timeline:
         self._area_by_code: dict[str, list[Area]] = defaultdict(list)
         for area in self.areas:
             self._area_by_code[area.code].append(area)
-        self.area_by_key = {a.key: a for a in self.areas}
         self._area_parent: dict[str, Area | None] = {}
         for area in self.areas:
             self._area_parent[area.key] = self._parent_area(area, f"areas.csv: {area.code} {area.name}")

@@ -30,7 +30,7 @@ from . import __version__
 from .catalog import Catalog, Commune, Indicator
 from .model import Problem
 from .render import district_total, safe_cell, word_wrap_lines
-from .rollup import Carried, Rollup, RollupRow, bucket_of, carried_before, rollup
+from .rollup import Carried, Rollup, RollupRow, bucket_of, carried_before, clean_figure, rollup
 from .vietnamese import Period, bucket_label, months_between, parse_period, window_label
 
 if TYPE_CHECKING:
@@ -784,7 +784,7 @@ class FigureTally:
         any_stock = have.any(axis=0).tolist()
         flows, seen = self.flows.tolist(), self.seen.tolist()
         return {
-            indicator.code: _cleaned(
+            indicator.code: clean_figure(
                 (stocks[i] if any_stock[i] else None) if indicator.is_stock
                 else (flows[i] if seen[i] else None),
                 indicator,
@@ -801,17 +801,10 @@ class FigureTally:
         out = []
         for row in chosen[:communes].tolist():
             out.append({
-                indicator.code: None if value != value else _cleaned(value, indicator)  # NaN: none
+                indicator.code: None if value != value else clean_figure(value, indicator)  # NaN: none
                 for indicator, value in zip(indicators, row, strict=True)
             })
         return out
-
-
-def _cleaned(value: float | None, indicator: Indicator) -> float | int | None:
-    """As a roll-up gives a figure: integers rounded, decimals to 6 places."""
-    if value is None:
-        return None
-    return round(value) if indicator.is_integer else round(value, 6)
 
 
 _SEPARATOR = "\x1f"  # between the codes and between the values of one commune's month (SQL)

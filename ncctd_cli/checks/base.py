@@ -61,7 +61,6 @@ class Check:
     stage: int
     run: Callable[[Checking], None]
     clean_before: int | None = None
-    about: str = ""
 
 
 @dataclass

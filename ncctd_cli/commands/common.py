@@ -48,7 +48,6 @@ class Settings:
     quiet: bool = False
     color: bool = True
     timeout: float | None = None  # --timeout; else NCCTD_TIMEOUT; else the store's default
-    lang: str | None = None  # --lang (also ncctd_cli.i18n's current language); else NCCTD_LANG
 
     @property
     def db_path(self) -> Path:
@@ -107,12 +106,11 @@ def _set_timeout(ctx: click.Context, _param: click.Parameter, value: float | Non
 
 
 def _set_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    """``--lang``: the run's language, kept in the root context's settings and made current
-    (:mod:`ncctd_cli.i18n`) for everything worded from now on. Eager, and read before the
+    """``--lang``: the run's language, made current (:mod:`ncctd_cli.i18n`) for everything
+    worded from now on. Eager, and read before the
     rest of its command line (``WordedCommand.parse_args``), so ``--help --lang en`` and
     ``--bogus --lang en`` are in English."""
     if value is not None:
-        settings().lang = value
         set_language(value)
 
 
@@ -333,13 +331,6 @@ def unit_of_month(catalog: Catalog, text: str, period: Period, *, param_hint: st
             param_hint=param_hint,
         )
     raise click.BadParameter(Problem.of("unit-not-active", **not_active_params(found)).message, param_hint=param_hint)
-
-
-def units_words(units: str) -> str:
-    """How a roll-up's choice of units is said under its figures."""
-    if units == "reported":
-        return tr("theo đơn vị như đã báo cáo", "units as reported")
-    return tr("theo đơn vị hành chính hiện nay", "in today's units")
 
 
 # ------------------------------------------------------------------ output
