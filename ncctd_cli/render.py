@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from .catalog import Catalog, Indicator
 from .model import PROBLEM_FIELDS, Problem
-from .vietnamese import format_number
+from .vietnamese import bucket_label, format_number
 
 if TYPE_CHECKING:
     from .ingest import IngestReport
@@ -134,7 +134,6 @@ def write_problems(problems: Sequence[Problem], path: Path) -> None:
 
 
 _MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-_ROMAN = ("I", "II", "III", "IV")
 
 
 def period_label(key: str, lang: str = "vi") -> str:
@@ -155,11 +154,7 @@ def period_label(key: str, lang: str = "vi") -> str:
         return year
     if month:
         return f"T{int(month)}/{year}"
-    if quarter:
-        return f"Quý {_ROMAN[int(quarter) - 1]}/{year}"
-    if half:
-        return f"6 tháng {'đầu' if half == '1' else 'cuối'} năm {year}"
-    return f"Năm {year}"
+    return bucket_label(key)  # a quarter, a half, a year: as the workbook's tables name them
 
 
 def window_label_en(first: Any, last: Any) -> str:
