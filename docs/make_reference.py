@@ -31,11 +31,6 @@ PROBLEMS_MD = DOCS / "PROBLEMS.md"
 
 sys.path.insert(0, str(ROOT))  # this checkout's ncctd_cli, installed or not
 
-PROBLEMS_STUB = (
-    "# Mã vấn đề / Problem codes — chưa sinh được: `ncctd_cli.problems.reference_markdown()` "
-    "chưa có; xem [RETURNS.md](RETURNS.md#3-ô-số-kỳ-xã--cells).\n"
-)
-
 # Variables that would change what --help prints: the user's language and store settings,
 # colour, the terminal's size, the locale (click's gettext).
 _DROPPED = ("COLUMNS", "LINES", "NO_COLOR", "LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES")
@@ -124,28 +119,11 @@ def cli_markdown() -> str:
     return head + "\n".join(sections)
 
 
-# Run in a subprocess, like the help: the reference must not depend on the caller's language
-# or on what this process imported. Exit 3: the registry has no reference list (yet).
-_PROBLEMS_SNIPPET = """
-import importlib
-import sys
-try:
-    problems = importlib.import_module("ncctd_cli.problems")
-except ModuleNotFoundError as exc:
-    if exc.name != "ncctd_cli.problems":
-        raise
-    sys.exit(3)
-reference = getattr(problems, "reference_markdown", None)
-if reference is None:
-    sys.exit(3)
-sys.stdout.write(reference())
-"""
-
-
 def problems_markdown() -> str:
-    """docs/PROBLEMS.md: ``ncctd_cli.problems.reference_markdown()``, else a one-line stub."""
+    """docs/PROBLEMS.md: ``python -m ncctd_cli.problems`` (the registry's reference list), run
+    like the help: not depending on the caller's language or on what this process imported."""
     done = subprocess.run(
-        [sys.executable, "-c", _PROBLEMS_SNIPPET],
+        [sys.executable, "-m", "ncctd_cli.problems"],
         capture_output=True,
         text=True,
         encoding="utf-8",
@@ -154,8 +132,6 @@ def problems_markdown() -> str:
         timeout=120,
         check=False,
     )
-    if done.returncode == 3:
-        return PROBLEMS_STUB
     if done.returncode != 0:
         raise SystemExit(f"ncctd_cli.problems.reference_markdown() failed:\n{done.stderr}")
     return done.stdout.rstrip("\n") + "\n"
