@@ -347,12 +347,29 @@ def format_option(*choices: str, default: str = "table") -> Callable[[F], F]:
     )
 
 
-def output_options(func: F) -> F:
-    func = click.option(
+def force_option(func: F) -> F:
+    """``--force``: ``-o`` may overwrite (see :func:`check_output`)."""
+    return click.option(
         "--force",
         is_flag=True,
         help=tr("Cho phép ghi đè tệp -o đã có.", "Allow -o to overwrite an existing file."),
     )(func)
+
+
+def file_output_option(suffix: str) -> Callable[[F], F]:
+    """A required ``-o`` naming a file of one kind (``.xlsx``, ``.docx``; checked by
+    :func:`check_output`)."""
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        required=True,
+        help=tr(f"Tệp {suffix} để ghi.", f"The {suffix} file to write."),
+    )
+
+
+def output_options(func: F) -> F:
+    func = force_option(func)
     return click.option(
         "-o",
         "--output",
@@ -361,10 +378,15 @@ def output_options(func: F) -> F:
     )(func)
 
 
-def check_output(path: Path | None, force: bool) -> None:
-    """``-o`` never overwrites an existing file unless ``--force``; its folder must exist."""
+def check_output(path: Path | None, force: bool, suffix: str | None = None) -> None:
+    """``-o`` never overwrites an existing file unless ``--force``; its folder must exist;
+    ``suffix``: the kind of file it must be (a report's ``.xlsx``, ``.docx``)."""
     if path is None or str(path) == "-":
         return
+    if suffix is not None and path.suffix.lower() != suffix:
+        raise click.UsageError(
+            tr(f"Tệp báo cáo phải có đuôi {suffix}: {path}", f"The report file must end in {suffix}: {path}")
+        )
     if (path.exists() or path.is_symlink()) and not force:  # a dangling link too
         raise click.UsageError(
             tr(

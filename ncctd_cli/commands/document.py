@@ -8,6 +8,8 @@ import click
 
 from .common import (
     check_output,
+    file_output_option,
+    force_option,
     info,
     ncctd_command,
     open_store_for_read,
@@ -40,13 +42,7 @@ from .common import (
     "  ncctd document --year 2023 -o report-2023.docx",
 )
 @window_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help=tr("Tệp .docx để ghi.", "The .docx file to write."),
-)
+@file_output_option(".docx")
 @click.option(
     "--template",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -57,11 +53,7 @@ from .common import (
         "is replaced by the report. Default: the template shipped with ncctd.",
     ),
 )
-@click.option(
-    "--force",
-    is_flag=True,
-    help=tr("Cho phép ghi đè tệp -o đã có.", "Allow -o to overwrite an existing file."),
-)
+@force_option
 @units_option
 @store_errors
 def document_command(
@@ -76,11 +68,7 @@ def document_command(
     from ..document import TemplateError, build_document, figures, load_template, save_document
     from ..i18n import language
 
-    if output.suffix.lower() != ".docx":
-        raise click.UsageError(
-            tr(f"Tệp báo cáo phải có đuôi .docx: {output}", f"The report file must end in .docx: {output}")
-        )
-    check_output(output, force)
+    check_output(output, force, ".docx")
     if template is not None:
         if not template.is_file():
             raise click.UsageError(tr(f"Không có tệp mẫu {template}.", f"No template file {template}."))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
-
 from .common import (
     check_output,
+    file_output_option,
+    force_option,
     info,
     ncctd_command,
     open_store_for_read,
@@ -33,18 +33,8 @@ from .common import (
     "  ncctd report --year 2023 -o bao-cao-2023.xlsx",
 )
 @window_options
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help=tr("Tệp .xlsx để ghi.", "The .xlsx file to write."),
-)
-@click.option(
-    "--force",
-    is_flag=True,
-    help=tr("Cho phép ghi đè tệp -o đã có.", "Allow -o to overwrite an existing file."),
-)
+@file_output_option(".xlsx")
+@force_option
 @units_option
 @store_errors
 def report_command(
@@ -52,11 +42,7 @@ def report_command(
 ) -> None:
     from ..workbook import collect_report, write_report_xlsx
 
-    if output.suffix.lower() != ".xlsx":
-        raise click.UsageError(
-            tr(f"Tệp báo cáo phải có đuôi .xlsx: {output}", f"The report file must end in .xlsx: {output}")
-        )
-    check_output(output, force)
+    check_output(output, force, ".xlsx")
     with open_store_for_read() as store:
         window = resolve_window(store, first, last, year)  # type: ignore[arg-type]
         data = collect_report(store, *window, units=units)
