@@ -376,7 +376,6 @@ class Ingestor:
     def _add_piece(self, frame: Frame, styles: dict[str, tuple[int, dict[int, str]]] | None = None) -> None:
         import numpy as np
 
-        self._digests: dict[int, str] = {}
         if not self.options.strict:
             checking = Checking(
                 frame, self.catalog, self.check_options, self.history, accept=self._accept, seen=self._seen,
@@ -415,7 +414,6 @@ class Ingestor:
         for r in chosen:
             ret, digest = frame.returns[r], digests[r]
             ret.status = self._batch.decide(ret, digest)
-            self._digests[r] = digest
             if ret.status == "rejected":
                 taken[r] = False
         return taken
@@ -440,7 +438,7 @@ class Ingestor:
                     continue
                 a, b = starts[r], starts[r + 1]
                 self._batch.enqueue(
-                    ret, dict(zip(codes[a:b], numbers[a:b], strict=True)), self._digests[r], cells[a:b]
+                    ret, dict(zip(codes[a:b], numbers[a:b], strict=True)), checking.digests([r])[r], cells[a:b]
                 )
         # the history of the returns to come
         if not len(values):
