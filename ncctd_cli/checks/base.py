@@ -381,7 +381,11 @@ class Checking:
         for bit in (COMMA_DECIMAL, DOT_DECIMAL, COMMA_GROUPS):
             values = np.flatnonzero(shown & bit)
             of_file = file_of_return[frame.ret[values]]
-            first_files, first = np.unique(of_file, return_index=True)
+            if len(of_file) and (of_file[1:] >= of_file[:-1]).all():  # a file's returns together
+                first = np.flatnonzero(np.diff(of_file, prepend=-1))
+                first_files = of_file[first]
+            else:
+                first_files, first = np.unique(of_file, return_index=True)
             for f, v in zip(first_files.tolist(), values[first].tolist(), strict=True):
                 found[(f, bit)] = str(frame.raws[int(frame.raw[v])]).strip()
         return found
