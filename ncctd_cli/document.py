@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .narrative import GroupStory, month_en, window_in_words_en
-from .vietnamese import Period, bucket_label, format_number, window_label
+from .vietnamese import Period, bucket_label, format_number, roman, window_label
 
 if TYPE_CHECKING:
     from docx.document import Document
@@ -119,7 +119,6 @@ STYLES: dict[str, StyleSpec] = {
     )
 }
 
-ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII", "XIV")
 
 # ------------------------------------------------------------------ words
 
@@ -603,10 +602,10 @@ def build_document(
         heading = words.group(story.group) if story.group is not None else words(
             "Kết quả thực hiện", "Results"
         )
-        _heading(doc, f"{ROMAN[number - 1]}. {heading.upper()}")
+        _heading(doc, f"{roman(number)}. {heading.upper()}")
         _paragraph(doc, story.story.text)
-    _summary_section(doc, data, words, ROMAN[number])
-    _completeness_section(doc, data, words, ROMAN[number + 1])
+    _summary_section(doc, data, words, roman(number + 1))
+    _completeness_section(doc, data, words, roman(number + 2))
     _signature_block(doc, words)
     _appendix_communes(doc, data, words)
     if charts:
@@ -742,7 +741,7 @@ def _summary_section(doc: Document, data: ReportData, words: Words, number: str)
     grouped = data.catalog.has_groups
     for n_group, (key, members) in enumerate(_groups_of(data.window.indicators, grouped)):
         if grouped:
-            rows.append([Cell(ROMAN[n_group % len(ROMAN)], "center", bold=True),
+            rows.append([Cell(roman(n_group + 1), "center", bold=True),
                          Cell(words.group(key), bold=True, span=5)])
         for indicator in members:
             n += 1
@@ -915,7 +914,7 @@ def _appendix_communes(doc: Document, data: ReportData, words: Words) -> None:
     for key, indicators in chunks:
         group_numbers.setdefault(key, len(group_numbers))
         if data.catalog.has_groups:
-            _paragraph(doc, f"{ROMAN[group_numbers[key]]}. {words.group(key)}", "NcctdTableTitle")
+            _paragraph(doc, f"{roman(group_numbers[key] + 1)}. {words.group(key)}", "NcctdTableTitle")
         rest = TEXT_WIDTH_MM - 13.0 - 40.0
         widths = (13.0, 40.0, *([rest / len(indicators)] * len(indicators)))
         headings = (

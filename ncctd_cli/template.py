@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 from .catalog import Catalog, Commune, Indicator
 from .render import safe_cell, word_wrap_lines
 from .status import deadline
-from .vietnamese import Period, fold, strip_commune_prefix
+from .vietnamese import Period, fold, roman, strip_commune_prefix
 
 if TYPE_CHECKING:
     from openpyxl import Workbook
@@ -62,23 +62,8 @@ ROW_COMMUNE, ROW_PERIOD, ROW_HINT = 5, 6, 7
 ROW_DEADLINE = ROW_PERIOD
 ROW_HEADER = 8
 
-_ROMAN = (
-    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
-)
-
-
 class TemplateError(Exception):
     """A form that cannot be written (the path is taken, outside the folder, not writable)."""
-
-
-def roman(number: int) -> str:
-    out = []
-    for value, letters in _ROMAN:
-        while number >= value:
-            out.append(letters)
-            number -= value
-    return "".join(out)
 
 
 def slug(text: str) -> str:

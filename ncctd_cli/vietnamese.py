@@ -314,6 +314,22 @@ def fold_keep_separators(text: str) -> str:
 _ROMAN = ("I", "II", "III", "IV")
 
 
+_ROMAN_VALUES = (
+    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
+    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
+)
+
+
+def roman(number: int) -> str:
+    """``number`` in Roman numerals (a form's groups: I, II, …; any number)."""
+    out = []
+    for value, letters in _ROMAN_VALUES:
+        while number >= value:
+            out.append(letters)
+            number -= value
+    return "".join(out)
+
+
 def window_in_words(first: Period, last: Period) -> str:
     """The period named the way a report names it, to follow «Trong …»:
 

@@ -31,7 +31,7 @@ from .catalog import Catalog, Commune, Indicator
 from .model import Problem
 from .render import district_total, safe_cell, word_wrap_lines
 from .rollup import Carried, Rollup, RollupRow, bucket_of, carried_before, clean_figure, rollup
-from .vietnamese import Period, bucket_label, months_between, parse_period, window_label
+from .vietnamese import Period, bucket_label, months_between, parse_period, roman, window_label
 
 if TYPE_CHECKING:
     from .status import Completeness
@@ -987,7 +987,6 @@ def main_indicators(catalog: Catalog, n: int = 4) -> list[Indicator]:
     return chosen[:n]
 
 
-_ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
 
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_COMMUNES = "Theo xã"
@@ -1035,7 +1034,7 @@ def summary_spec(data: ReportData, title: str, source: str) -> SheetSpec:
         if groups and indicator.group != group:
             group = indicator.group
             spec.bold_rows.add(len(spec.rows))
-            spec.rows.append([_ROMAN[n_group % len(_ROMAN)], group or "Khác", "", "", None, None, None, None]
+            spec.rows.append([roman(n_group + 1), group or "Khác", "", "", None, None, None, None]
                              + ([""] if carried else []))
             n_group += 1
         per_row[len(spec.rows)] = indicator
