@@ -182,26 +182,44 @@ def known_values(batch: Checking) -> Known:
     same = (e_group[by_month][1:] == e_group[by_month][:-1]) & (e_month[by_month][1:] == e_month[by_month][:-1])
     replaced = np.full(len(e_group), _NEVER, dtype=np.int64)
     replaced[by_month[:-1][same]] = e_order[by_month][1:][same]
+    # -- how many other months each point is compared with: the months of its group known
+    #    before its return (a month's first entry comes before the return) other than its own
+    first = np.ones(len(e_group), dtype=bool)
+    first[1:] = ~same
+    span = int(max(int(e_order.max()), int(p_ret.max()))) + 2
+    firsts = by_month[first]
+    f_key = np.sort(e_group[firsts] * span + e_order[firsts] + 1)
+    before = np.searchsorted(f_key, p_group * span + p_ret + 1) - np.searchsorted(f_key, p_group * span)
+    months_span = int(max(int(e_month.max()), int(p_month.max()))) + 1
+    m_key = e_group[firsts] * months_span + e_month[firsts]
+    m_sorted = np.argsort(m_key, kind="stable")
+    at = np.minimum(np.searchsorted(m_key[m_sorted], p_group * months_span + p_month), max(len(m_key) - 1, 0))
+    own_known = (m_key[m_sorted][at] == p_group * months_span + p_month) & (e_order[firsts][m_sorted][at] < p_ret)
+    count[:] = before - own_known
+
     # the entries by group, each group's by value (the median is then a position)
     by_value = np.lexsort((e_value, e_group))
     e_group, e_month, e_value = e_group[by_value], e_month[by_value], e_value[by_value]
     e_order, replaced = e_order[by_value], replaced[by_value]
 
-    # -- a median is needed only for a value that may be far above it. A median of at least
-    #    OUTLIER_MIN_HISTORY values of a group is at least the group's third smallest value (a
-    #    subset's j-th smallest is never below the whole group's j-th smallest): a value not
-    #    above 10 times that cannot be an outlier (most values). The others are paired with
-    #    every entry of their group; the pairs of a point come in value order.
+    # -- a median is needed only for a value that may be far above it. A point's median is of
+    #    ``count`` entries of its group (c), none of which is below the group's ((c - 1) // 2)-th
+    #    smallest nor, of the group's ``size``, above its (size - (c + 1) // 2)-th: a value
+    #    not above 10 times the first, or whose second is 0, cannot be an outlier (most values:
+    #    a subset's j-th smallest lies between the whole group's j-th and (j + left out)-th).
+    #    The others are paired with every entry of their group; a point's pairs come in value order.
     start = np.searchsorted(e_group, p_group, side="left")
     size = np.searchsorted(e_group, p_group, side="right") - start
-    third = np.where(size >= 3, e_value[np.minimum(start + 2, len(e_value) - 1)], 0.0)
-    may_be_far = np.flatnonzero((size >= OUTLIER_MIN_HISTORY) & (values[points] > OUTLIER_FACTOR * third))
+    enough = count >= OUTLIER_MIN_HISTORY
+    last = max(len(e_value) - 1, 0)
+    low = e_value[np.clip(start + (count - 1) // 2, 0, last)]
+    high = e_value[np.clip(start + size - (count + 1) // 2, 0, last)]
+    may_be_far = np.flatnonzero(enough & (high > 0) & (values[points] > OUTLIER_FACTOR * low))
     if len(may_be_far):
         k, e = _pairs(may_be_far, start, size)
         valid = (e_month[e] != p_month[k]) & (e_order[e] < p_ret[k]) & (replaced[e] > p_ret[k])
         k, e = k[valid], e[valid]
         counts = np.bincount(k, minlength=n_points)
-        count[:] = counts
         has = np.flatnonzero(counts)
         offsets = np.cumsum(counts) - counts
         ordered = e_value[e]
@@ -227,34 +245,24 @@ def known_values(batch: Checking) -> Known:
         before_value[stock[found]] = e_value[s_entry[found]]
     in_batch = np.flatnonzero(e_order >= 0)
     if len(in_batch):
-        # most tables give a commune's months in order: then the batch's latest month before
-        # a point is the entry just before it (by the returns' order), when that entry's month
-        # is before the point's; only the other points are paired with their group's entries
-        span = int(e_order.max()) + 2
-        by_order = in_batch[np.lexsort((e_order[in_batch], e_group[in_batch]))]
-        o_key = e_group[by_order] * span + e_order[by_order]
-        rising = np.ones(len(by_order), dtype=bool)  # each entry's month after the one before
-        same = e_group[by_order][1:] == e_group[by_order][:-1]
-        rising[1:] = ~same | (e_month[by_order][1:] > e_month[by_order][:-1])
-        group_rises = np.ones(int(e_group.max()) + 1, dtype=bool)
-        np.logical_and.at(group_rises, e_group[by_order], rising)
-        at = np.searchsorted(o_key, p_group[stock] * span + p_ret[stock], side="left") - 1
-        entry = by_order[np.maximum(at, 0)]
-        near = (at >= 0) & (e_group[entry] == p_group[stock])
-        quick = near & group_rises[np.minimum(p_group[stock], len(group_rises) - 1)] & (e_month[entry] < p_month[stock])
-        none_before = ~near  # no batch entry before the point in its group
+        # the batch's entries of each group by month (each month's versions in the returns'
+        # order): those of a point's group before its month are a range, whose last is the
+        # answer when it comes before the point's return (months sent in order, or by name:
+        # nearly always); only the other points are paired with that range
+        in_months = in_batch[np.lexsort((e_order[in_batch], e_month[in_batch], e_group[in_batch]))]
+        b_key = e_group[in_months] * months + e_month[in_months]
+        b_start = np.searchsorted(b_key, p_group[stock] * months, side="left")
+        b_end = np.searchsorted(b_key, p_group[stock] * months + p_month[stock], side="left")
+        last = in_months[np.maximum(b_end - 1, 0)]
+        some = b_end > b_start
+        quick = some & (e_order[last] < p_ret[stock])
         fast = np.flatnonzero(quick)
-        later = e_month[entry[fast]] >= before_month[stock[fast]]
-        before_month[stock[fast[later]]] = e_month[entry[fast[later]]]
-        before_value[stock[fast[later]]] = e_value[entry[fast[later]]]
-        slow = np.flatnonzero(~quick & ~none_before)
-        b_group = e_group[in_batch]  # (ascending: the entries are by group)
-        b_start = np.searchsorted(b_group, p_group[stock], side="left")
-        b_size = np.searchsorted(b_group, p_group[stock], side="right") - b_start
-        k, e = _pairs(slow, b_start, b_size)
-        e = in_batch[e]
-        point = stock[k]
-        valid = (e_order[e] < p_ret[point]) & (e_month[e] < p_month[point])
+        later = e_month[last[fast]] >= before_month[stock[fast]]
+        before_month[stock[fast[later]]] = e_month[last[fast[later]]]
+        before_value[stock[fast[later]]] = e_value[last[fast[later]]]
+        k, e = _pairs(np.flatnonzero(some & ~quick), b_start, b_end - b_start)
+        e = in_months[e]
+        valid = e_order[e] < p_ret[stock[k]]
         k, e = k[valid], e[valid]
         if len(k):
             span = int(e_order.max()) + 1

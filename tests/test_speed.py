@@ -129,37 +129,82 @@ def _naive_warnings(stored: dict[int, float], batch: list[tuple[int, float]], st
     return found
 
 
+VALUES = st.sampled_from([0.0, 1.0, 2.0, 3.0, 4.0, 7.0, 9.0, 10.0, 500.0, 1e5, 1e6])
+
+
 @settings(max_examples=200, deadline=None)
 @given(
-    stored=st.dictionaries(st.integers(0, 30), st.sampled_from([0.0, 1.0, 2.0, 3.0, 10.0, 7.0, 1e6]), max_size=20),
+    stored=st.dictionaries(st.integers(0, 30), st.tuples(VALUES, VALUES), max_size=20),
     batch=st.lists(  # one return per month (the same month twice in a batch is a conflict)
-        st.tuples(st.integers(0, 30), st.sampled_from([0.0, 1.0, 2.0, 4.0, 9.0, 500.0, 1e5])),
-        max_size=12,
-        unique_by=lambda pair: pair[0],
+        st.tuples(st.integers(0, 30), VALUES, VALUES),
+        max_size=14,
+        unique_by=lambda triple: triple[0],
     ),
-    stock=st.booleans(),
+)
+@example(  # a median of half zeros: (0 + 1) / 2, not 0
+    stored={m: (0.0, 0.0) if m < 3 else (1.0, 1.0) for m in range(6)}, batch=[(6, 1e5, 1e5)]
+)
+@example(  # months by file name (January of each year, then February...): the latest before
+    stored={}, batch=[(0, 5.0, 1.0), (12, 9.0, 1.0), (1, 4.0, 1.0), (13, 7.0, 1.0), (11, 8.0, 1.0)]
 )
 def test_history_checks_equal_the_one_by_one_reading(
-    stored: dict[int, float], batch: list[tuple[int, float]], stock: bool
+    stored: dict[int, tuple[float, float]], batch: list[tuple[int, float, float]]
 ) -> None:
     """Property: the history checks over a whole batch at once (any order of months, stored
-    months sent again, a stored history) find what a clerk checking the returns one by one
-    would."""
+    months sent again, a stored history, a stock and a flow in each return) find what a clerk
+    checking the returns one by one would."""
     from ncctd_cli.history import History
     from ncctd_cli.ingest import check_returns
 
     catalog = default_catalog()
-    code = "enterprises_total" if stock else "trees_planted"
+    codes = ("enterprises_total", "trees_planted")  # a stock, a flow
     base = Period(2022, 1).index
-    rows = [("04462", str(Period.from_index(base + m)), code, v) for m, v in stored.items()]
+    rows = [
+        ("04462", str(Period.from_index(base + m)), code, pair[n])
+        for m, pair in stored.items() for n, code in enumerate(codes)
+    ]
     history = History(lambda communes: [r for r in rows if r[0] in communes], [i.code for i in catalog.indicators])
     returns = []
-    for month, value in batch:
+    for month, *values in batch:
         ret = Return("f.csv", None, "long", commune_text="04462", period_text=str(Period.from_index(base + month)))
-        ret.values = {code: Value(code, value, "D2")}
+        ret.values = {code: Value(code, value, "D2") for code, value in zip(codes, values, strict=True)}
         returns.append(ret)
     check_returns(returns, catalog, today=Period(2026, 11), history=history)
-    assert [[p.code for p in r.problems] for r in returns] == _naive_warnings(stored, batch, stock)
+    expected = [[] for _ in batch]
+    for n in range(len(codes)):
+        found = _naive_warnings(
+            {m: pair[n] for m, pair in stored.items()}, [(m, v[n]) for m, *v in batch], stock=n == 0
+        )
+        for mine, theirs in zip(expected, found, strict=True):
+            mine.extend(theirs)
+    assert [sorted(p.code for p in r.problems) for r in returns] == [sorted(codes) for codes in expected]
+
+
+def test_a_stock_is_compared_past_returns_the_store_refused(tmp_path: Path) -> None:
+    """A commune's stock falls from February to March, with returns the store refuses (other
+    values already stored, no --replace) between the two: the fall is still found."""
+    head = "commune,period,indicator,value\n"
+
+    def lines(commune: str, month: str, stock: int) -> str:
+        return "".join(
+            f"{commune},{month},{code},{stock * n}\n"
+            for n, code in enumerate(("trees_planted", "enterprises_total", "cooperatives_total", "coop_groups_total"), 1)
+        )
+
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(head + "".join(lines("04459", f"2023-0{m}", 5) for m in (1, 2, 3)), encoding="utf-8")
+    second.write_text(
+        head + lines("04462", "2023-02", 10) + "".join(lines("04459", f"2023-0{m}", 6) for m in (1, 2, 3))
+        + lines("04462", "2023-03", 7),
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "s.sqlite") as store:
+        Ingestor(store, IngestOptions(received_at="t")).run([first])
+        report = Ingestor(store, IngestOptions(received_at="t")).run([second])
+    statuses = [r.status for r in report.returns]
+    assert statuses == ["stored", "rejected", "rejected", "rejected", "stored"]
+    fell = [p.indicator for p in report.returns[-1].problems if p.code == "stock-decreased"]
+    assert fell == ["enterprises_total", "cooperatives_total", "coop_groups_total"]
 
 
 # ------------------------------------------------------------------ canonical JSON
