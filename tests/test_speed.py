@@ -170,7 +170,7 @@ def test_history_checks_equal_the_one_by_one_reading(
         ret.values = {code: Value(code, value, "D2") for code, value in zip(codes, values, strict=True)}
         returns.append(ret)
     check_returns(returns, catalog, today=Period(2026, 11), history=history)
-    expected = [[] for _ in batch]
+    expected: list[list[str]] = [[] for _ in batch]
     for n in range(len(codes)):
         found = _naive_warnings(
             {m: pair[n] for m, pair in stored.items()}, [(m, v[n]) for m, *v in batch], stock=n == 0
