@@ -182,44 +182,47 @@ def known_values(batch: Checking) -> Known:
     same = (e_group[by_month][1:] == e_group[by_month][:-1]) & (e_month[by_month][1:] == e_month[by_month][:-1])
     replaced = np.full(len(e_group), _NEVER, dtype=np.int64)
     replaced[by_month[:-1][same]] = e_order[by_month][1:][same]
-    # -- how many other months each point is compared with: the months of its group known
-    #    before its return (a month's first entry comes before the return) other than its own
-    first = np.ones(len(e_group), dtype=bool)
-    first[1:] = ~same
-    span = int(max(int(e_order.max()), int(p_ret.max()))) + 2
-    firsts = by_month[first]
-    f_key = np.sort(e_group[firsts] * span + e_order[firsts] + 1)
-    before = np.searchsorted(f_key, p_group * span + p_ret + 1) - np.searchsorted(f_key, p_group * span)
-    months_span = int(max(int(e_month.max()), int(p_month.max()))) + 1
-    m_key = e_group[firsts] * months_span + e_month[firsts]
-    m_sorted = np.argsort(m_key, kind="stable")
-    at = np.minimum(np.searchsorted(m_key[m_sorted], p_group * months_span + p_month), max(len(m_key) - 1, 0))
-    own_known = (m_key[m_sorted][at] == p_group * months_span + p_month) & (e_order[firsts][m_sorted][at] < p_ret)
-    count[:] = before - own_known
+    # the batch's entries of each group by month, each month's versions in the returns' order
+    # (for the stocks, below: positions after the reordering that follows)
+    batch_by_month = by_month[e_order[by_month] >= 0]
+    firsts = by_month[np.concatenate([[True], ~same])]  # each month's first entry
 
     # the entries by group, each group's by value (the median is then a position)
     by_value = np.lexsort((e_value, e_group))
+    group_of, month_of, order_of = e_group, e_month, e_order  # (as gathered: what firsts index)
     e_group, e_month, e_value = e_group[by_value], e_month[by_value], e_value[by_value]
     e_order, replaced = e_order[by_value], replaced[by_value]
+    moved = np.empty(len(by_value), dtype=np.int64)
+    moved[by_value] = np.arange(len(by_value))
 
     # -- a median is needed only for a value that may be far above it. A point's median is of
-    #    ``count`` entries of its group (c), none of which is below the group's ((c - 1) // 2)-th
-    #    smallest nor, of the group's ``size``, above its (size - (c + 1) // 2)-th: a value
-    #    not above 10 times the first, or whose second is 0, cannot be an outlier (most values:
-    #    a subset's j-th smallest lies between the whole group's j-th and (j + left out)-th).
-    #    The others are paired with every entry of their group; a point's pairs come in value order.
+    #    the c other months of its group known before its return (c >= 6 for an outlier): of
+    #    the group's ``size`` entries, sorted, it is not below the ((c - 1) // 2)-th nor above
+    #    the (size - (c + 1) // 2)-th (a subset's j-th smallest lies between the whole's j-th
+    #    and (j + left out)-th). A value not above 10 times the first, or whose second is 0,
+    #    cannot be an outlier (most values): first with c at least 6, then, when many would
+    #    still be paired, with each point's own c. The others are paired with every entry
+    #    of their group; a point's pairs come in value order.
     start = np.searchsorted(e_group, p_group, side="left")
     size = np.searchsorted(e_group, p_group, side="right") - start
-    enough = count >= OUTLIER_MIN_HISTORY
-    last = max(len(e_value) - 1, 0)
-    low = e_value[np.clip(start + (count - 1) // 2, 0, last)]
-    high = e_value[np.clip(start + size - (count + 1) // 2, 0, last)]
-    may_be_far = np.flatnonzero(enough & (high > 0) & (values[points] > OUTLIER_FACTOR * low))
+    last = len(e_value) - 1
+    may_be_far = np.flatnonzero(
+        (size >= OUTLIER_MIN_HISTORY)
+        & (values[points] > OUTLIER_FACTOR * e_value[np.minimum(start + 2, last)])
+        & (e_value[np.clip(start + size - 3, 0, last)] > 0)
+    )
+    if int(size[may_be_far].sum()) > len(e_group):
+        c = _months_known(may_be_far, p_group, p_month, p_ret, group_of[firsts], month_of[firsts], order_of[firsts])
+        k_start, k_size = start[may_be_far], size[may_be_far]
+        low = e_value[np.clip(k_start + (c - 1) // 2, 0, last)]
+        high = e_value[np.clip(k_start + k_size - (c + 1) // 2, 0, last)]
+        may_be_far = may_be_far[(c >= OUTLIER_MIN_HISTORY) & (high > 0) & (values[points[may_be_far]] > OUTLIER_FACTOR * low)]
     if len(may_be_far):
         k, e = _pairs(may_be_far, start, size)
         valid = (e_month[e] != p_month[k]) & (e_order[e] < p_ret[k]) & (replaced[e] > p_ret[k])
         k, e = k[valid], e[valid]
         counts = np.bincount(k, minlength=n_points)
+        count[:] = counts
         has = np.flatnonzero(counts)
         offsets = np.cumsum(counts) - counts
         ordered = e_value[e]
@@ -243,23 +246,22 @@ def known_values(batch: Checking) -> Known:
         s_entry = stored[s_sorted][np.maximum(at, 0)]
         before_month[stock[found]] = e_month[s_entry[found]]
         before_value[stock[found]] = e_value[s_entry[found]]
-    in_batch = np.flatnonzero(e_order >= 0)
-    if len(in_batch):
-        # the batch's entries of each group by month (each month's versions in the returns'
-        # order): those of a point's group before its month are a range, whose last is the
-        # answer when it comes before the point's return (months sent in order, or by name:
-        # nearly always); only the other points are paired with that range
-        in_months = in_batch[np.lexsort((e_order[in_batch], e_month[in_batch], e_group[in_batch]))]
+    in_months = moved[batch_by_month]
+    if len(in_months):
+        # the batch's entries of a point's group before its month are a range (by group and
+        # month), whose last is the answer when it comes before the point's return (months
+        # sent in order, or by name: nearly always); only the other points are paired with
+        # that range
         b_key = e_group[in_months] * months + e_month[in_months]
         b_start = np.searchsorted(b_key, p_group[stock] * months, side="left")
         b_end = np.searchsorted(b_key, p_group[stock] * months + p_month[stock], side="left")
-        last = in_months[np.maximum(b_end - 1, 0)]
+        latest = in_months[np.maximum(b_end - 1, 0)]
         some = b_end > b_start
-        quick = some & (e_order[last] < p_ret[stock])
+        quick = some & (e_order[latest] < p_ret[stock])
         fast = np.flatnonzero(quick)
-        later = e_month[last[fast]] >= before_month[stock[fast]]
-        before_month[stock[fast[later]]] = e_month[last[fast[later]]]
-        before_value[stock[fast[later]]] = e_value[last[fast[later]]]
+        later = e_month[latest[fast]] >= before_month[stock[fast]]
+        before_month[stock[fast[later]]] = e_month[latest[fast[later]]]
+        before_value[stock[fast[later]]] = e_value[latest[fast[later]]]
         k, e = _pairs(np.flatnonzero(some & ~quick), b_start, b_end - b_start)
         e = in_months[e]
         valid = e_order[e] < p_ret[stock[k]]
@@ -274,6 +276,27 @@ def known_values(batch: Checking) -> Known:
             before_month[stock[k[later]]] = e_month[e[later]]
             before_value[stock[k[later]]] = e_value[e[later]]
     return known
+
+
+def _months_known(
+    chosen: np.ndarray, p_group: np.ndarray, p_month: np.ndarray, p_ret: np.ndarray,
+    group: np.ndarray, month: np.ndarray, order: np.ndarray,
+) -> np.ndarray:
+    """For each point ``chosen``: how many months of its group are known before its return,
+    other than its own. ``group``, ``month``, ``order``: each month's first entry (by group
+    and month; order -1 for what is stored), counted when it comes before the return."""
+    import numpy as np
+
+    g, m, r = p_group[chosen], p_month[chosen], p_ret[chosen]
+    span = int(max(int(order.max()), int(r.max()))) + 2
+    by_order = np.sort(group * span + order + 1)
+    before = np.searchsorted(by_order, g * span + r + 1) - np.searchsorted(by_order, g * span)
+    base = int(min(int(month.min()), int(m.min())))
+    months = int(max(int(month.max()), int(m.max()))) - base + 1
+    by_month = group * months + (month - base)  # (ascending)
+    at = np.minimum(np.searchsorted(by_month, g * months + (m - base)), len(by_month) - 1)
+    own = (by_month[at] == g * months + (m - base)) & (order[at] < r)
+    return before - own
 
 
 def _pairs(points: np.ndarray, start: np.ndarray, size: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
