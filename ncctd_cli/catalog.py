@@ -188,6 +188,7 @@ class Catalog:
         for unit in self.units:
             self.commune_by_code.setdefault(unit.code, self.timeline.by_code[unit.code][0])
         self._indicator_index: dict[str, str] = {}
+        self._indicator_of: dict[str, str | None] = {}  # texts already looked up
         for ind in self.indicators:
             for spelling in (ind.code, ind.label, *ind.aliases):
                 self._indicator_index.setdefault(fold(spelling), ind.code)
@@ -227,12 +228,14 @@ class Catalog:
 
     def indicator(self, text: str) -> str | None:
         """An indicator's code from its code, label or alias, in any case or accents."""
+        known = self._indicator_of.get(text, self)  # (a batch of forms names the same rows)
+        if known is not self:
+            return known  # type: ignore[return-value]
         folded = fold(nfc(str(text)))
-        if not folded:
-            return None
-        return self._indicator_index.get(folded) or self._indicator_index.get(
-            folded.replace(" ", "")
-        )
+        code = self._indicator_index.get(folded) or self._indicator_index.get(folded.replace(" ", "")) if folded else None
+        if type(text) is str and len(self._indicator_of) < 65536:
+            self._indicator_of[text] = code
+        return code
 
     def commune(self, text: object) -> str | None:
         """A commune's code from its code, name (with or without prefix) or alias, whatever

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 STATUSES = ("stored", "replaced", "unchanged", "rejected", "cancelled", "valid")
 
 CHUNK_RETURNS = 512  # returns of small files checked together
+LAST_CHUNK_RETURNS = 32  # ... and at the end of a batch
 PIECE_RETURNS = 8192  # a big table is checked (and stored) a piece at a time
 
 
@@ -332,8 +333,10 @@ class Ingestor:
         if not self.options.validate_only:
             self._batch = self.store.batch(replace=self.options.replace, received_at=self.options.received_at)
         builder = FrameBuilder()
+        left = len(sources)
         try:
             for file, parsed in read_sources(sources, self.catalog, self.options):
+                left -= 1
                 self.report.files += 1
                 if self.on_file:
                     self.on_file(file)
@@ -343,7 +346,9 @@ class Ingestor:
                         ret.received_at, ret.arrival_known = when, known
                 small = parsed.n_returns < 1000
                 builder.extend(parsed)
-                if builder.n_returns >= CHUNK_RETURNS:
+                # near the end, smaller chunks: what is checked after the last file is read
+                # (while no worker reads) is a few returns, not a chunk
+                if builder.n_returns >= min(CHUNK_RETURNS, max(LAST_CHUNK_RETURNS, left)):
                     self.add_frame(builder.build())
                 if small:
                     gc.collect(0)  # what reading one small file left (zip and XML objects)

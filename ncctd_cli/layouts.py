@@ -71,6 +71,38 @@ def text_of(cell: Cell) -> str:
     return nfc(str(cell)).strip()
 
 
+# What a text cell names and how it reads as a header, remembered per process: a batch's
+# forms repeat the same headings and labels thousands of times (bounded: a table of free
+# text is not kept).
+_REMEMBERED = 65536
+_NAMES: dict[str, str] = {}
+_HEADERS: dict[str, str] = {}
+
+
+def name_of(cell: Cell) -> str:
+    """:func:`text_of`, "" for an empty cell (spaces only)."""
+    if type(cell) is str:
+        name = _NAMES.get(cell)
+        if name is None:
+            name = text_of(cell)
+            if len(_NAMES) < _REMEMBERED:
+                _NAMES[cell] = name
+        return name
+    return "" if cell is None else text_of(cell)
+
+
+def header_of(cell: Cell) -> str:
+    """A cell folded as a column header (``fold_header``)."""
+    if type(cell) is str:
+        header = _HEADERS.get(cell)
+        if header is None:
+            header = fold_header(text_of(cell))
+            if len(_HEADERS) < _REMEMBERED:
+                _HEADERS[cell] = header
+        return header
+    return "" if cell is None else fold_header(text_of(cell))
+
+
 def _holds_number(cell: Cell) -> bool:
     """Whether a cell holds a number (a number cell, or text that reads as one): only to tell a
     form's data rows from its headings while looking for where the table ends."""
@@ -107,7 +139,7 @@ def _is_sep_hint(cells: Sequence[Cell]) -> bool:
 
 def _table_header(cells: Sequence[Cell]) -> tuple[str, tuple[int, ...]] | None:
     """("long"|"wide", columns) when a row is a long or a wide table's header row."""
-    headers = [fold_header(text_of(c)) for c in cells]
+    headers = [header_of(c) for c in cells]
     long = long_columns(headers)
     if long is not None:
         return "long", long
@@ -243,7 +275,7 @@ class _FormHeader:
 def _find_form_header(rows: list[list[Cell]]) -> _FormHeader | None:
     """A form's header row: its code, label, value and note columns."""
     for r, row in enumerate(rows[:FORM_SCAN_ROWS]):
-        headers = ["" if c is None else fold_header(text_of(c)) for c in row]  # most are None
+        headers = [header_of(c) for c in row]
         value_col = _find(headers, VALUE_HEADERS)
         if value_col is None:
             continue
@@ -385,9 +417,7 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
         value_raw = row[value_col] if value_col < width else None
         # the row's name: its code, else its label ("" when both are empty: a blank row,
         # a heading or a note, passed over below unless a number stands in the value column)
-        named = "" if is_empty(code_raw) else text_of(code_raw)
-        if not named and not is_empty(label_raw):
-            named = text_of(label_raw)
+        named = name_of(code_raw) or name_of(label_raw)
         indicator = catalog.indicator(named) if named else None
         line = lines[r] if lines is not None else r + 1
         if indicator is None:

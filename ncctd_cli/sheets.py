@@ -18,6 +18,7 @@ import csv
 import hashlib
 import io
 import itertools
+import os
 import threading
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
@@ -408,12 +409,33 @@ class SourceFile:
 
 
 def find_return_files(path: Path) -> tuple[list[Path], list[Path]]:
-    """Files to read under a folder (recursive, sorted) and the files skipped."""
+    """Files to read under a folder (recursive, sorted as paths sort) and the files skipped.
+    What is hidden (a name starting with a dot) is passed over, folders and all; a folder
+    that is a link is not entered; a folder that cannot be listed is passed over."""
     found: list[Path] = []
     skipped: list[Path] = []
-    for item in sorted(path.rglob("*")):
-        if not item.is_file() or any(part.startswith(".") for part in item.relative_to(path).parts):
-            continue
+    files: list[tuple[tuple[str, ...], str]] = []  # (the path's parts as they sort, the path)
+
+    def walk(folder: str, parts: tuple[str, ...]) -> None:
+        try:
+            with os.scandir(folder) as listing:
+                entries = list(listing)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, (*parts, os.path.normcase(entry.name)))
+                elif entry.is_file():
+                    files.append(((*parts, os.path.normcase(entry.name)), entry.path))
+            except OSError:
+                continue
+
+    walk(str(path), ())
+    for _, name in sorted(files):
+        item = Path(name)
         if item.name.startswith("~$"):  # Excel's lock files
             skipped.append(item)
         elif item.suffix.lower() in RETURN_SUFFIXES and (item.suffix.lower() != ".txt" or _tabular(item)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 
 import openpyxl
@@ -202,3 +203,24 @@ def test_an_ods_formula_without_a_result_is_told_from_an_empty_text_result(cell:
     facts = workbook_facts(buffer.getvalue(), "ods")
     marks = facts["B"].marks if facts else {}
     assert (marks == {(0, 1): NoValue("2+5")}) if marked else not marks
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_a_folder_is_walked_as_paths_sort(tmp_path: Path) -> None:
+    """Files under a folder, sorted as paths (a sub-folder's files where its name sorts);
+    hidden files and folders passed over; a folder linked to not entered, a file linked to
+    read; Excel's lock files and other files skipped."""
+    from ncctd_cli.sheets import find_return_files
+
+    inbox = tmp_path / "inbox"
+    for name in ("b.xlsx", "a/z.csv", "a.xlsx", "a/b/c.ods", ".hidden/x.xlsx", "c/.x.xlsx", "~$b.xlsx", "d/notes.pdf"):
+        (inbox / name).parent.mkdir(parents=True, exist_ok=True)
+        (inbox / name).write_bytes(b"x")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "far.xlsx").write_bytes(b"x")
+    (inbox / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (inbox / "e.xlsx").symlink_to(elsewhere / "far.xlsx")
+    found, skipped = find_return_files(inbox)
+    assert [p.relative_to(inbox).as_posix() for p in found] == ["a/b/c.ods", "a/z.csv", "a.xlsx", "b.xlsx", "e.xlsx"]
+    assert [p.relative_to(inbox).as_posix() for p in skipped] == ["d/notes.pdf", "~$b.xlsx"]
