@@ -437,14 +437,12 @@ class Ingestor:
             numbers = checking.values[values].tolist()
             cells = frame.cells(values)
             starts = np.searchsorted(rets, np.arange(len(frame.returns) + 1)).tolist()
-            for r in np.flatnonzero(accepted).tolist():
-                ret = frame.returns[r]
-                if ret.status not in ("stored", "replaced"):
-                    continue
+            writing = [r for r in np.flatnonzero(accepted).tolist() if frame.returns[r].status in ("stored", "replaced")]
+            digests = checking.digests(writing)
+            enqueue = self._batch.enqueue
+            for r in writing:
                 a, b = starts[r], starts[r + 1]
-                self._batch.enqueue(
-                    ret, dict(zip(codes[a:b], numbers[a:b], strict=True)), checking.digests([r])[r], cells[a:b]
-                )
+                enqueue(frame.returns[r], dict(zip(codes[a:b], numbers[a:b], strict=True)), digests[r], cells[a:b])
         # the history of the returns to come
         if not len(values):
             return
