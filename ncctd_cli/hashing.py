@@ -75,11 +75,11 @@ def content_hashes(
     distinct_values, value_id = np.unique(bits, return_inverse=True)
     pair = value_id.astype(np.int64) * len(codes) + indicator
     distinct_pairs, pair_id = np.unique(pair, return_inverse=True)
-    as_float = np.asarray(distinct_values).view(np.float64)
-    part_of_pair = [
-        canonical_part(codes[int(p % len(codes))], float(as_float[int(p // len(codes))]))
-        for p in np.asarray(distinct_pairs).tolist()
-    ]
+    # each code's key and each distinct value's text written once (canonical_part's parts)
+    keys = [f"{json.dumps(code)}: " for code in codes]
+    texts = [repr(round(v, 9)) for v in np.asarray(distinct_values).view(np.float64).tolist()]
+    width = len(codes)
+    part_of_pair = [keys[p % width] + texts[p // width] for p in np.asarray(distinct_pairs).tolist()]
     # a return's parts in the order of their codes (a stable sort on one key)
     order = np.argsort(ret.astype(np.int64) * len(codes) + rank[indicator], kind="stable")
     parts = np.array(part_of_pair, dtype=object)[pair_id[order]].tolist()
