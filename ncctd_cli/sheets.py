@@ -294,8 +294,18 @@ class CsvTable(ColumnTable):
         )
 
     def _text(self) -> str:
-        text, _ = decode_text(self._data, self._encoding)
-        return _drop_trailing_blank_lines(nfc(text))
+        return self._decoded()[0]
+
+    def _decoded(self) -> tuple[str, bytes | None]:
+        """The text, and its UTF-8 bytes when they are the file's own bytes (UTF-8 with no
+        mark, composed already: not encoded again for the column reader)."""
+        decoded, encoding = decode_text(self._data, self._encoding)
+        composed = nfc(decoded)
+        text = _drop_trailing_blank_lines(composed)
+        if encoding != "utf-8" or composed is not decoded:
+            return text, None
+        cut = len(decoded) - len(text)  # blank lines at the end: one byte a character
+        return text, self._data[: len(self._data) - cut] if cut else self._data
 
     def _whole_rows(self) -> Sheet:
         if self._sheet is None:
@@ -307,8 +317,9 @@ class CsvTable(ColumnTable):
 
     def _columns(self) -> ColumnTable:
         if self._table is None:
-            text = self._text()
-            table = read_csv_columns(text, self.delimiter, self.file, self.limits)
+            text, data = self._decoded()
+            table = read_csv_columns(text, self.delimiter, self.file, self.limits, data=data)
+            del data
             if table is None:  # not one line per record, or wider rows: through the row reader
                 read = read_csv_rows(text, self.delimiter, SourceFile(self.file, "csv"), self.limits)
                 if read.problems:
@@ -1172,12 +1183,13 @@ HEADER_SCAN_LINES = 60  # lines looked at for the first one holding anything
 
 
 def read_csv_columns(
-    text: str, delimiter: str, file: str, limits: Limits, min_lines: int = 0
+    text: str, delimiter: str, file: str, limits: Limits, min_lines: int = 0, *, data: bytes | None = None
 ) -> ColumnTable | None:
     """A CSV's decoded, checked text read by columns (pandas' C reader, each column as
     categories: each distinct cell held once), from its first line holding anything; None
     when it has fewer than ``min_lines`` lines, or is not a table whose every record is one
-    line of the same width (the row reader then reads it, and says what is wrong)."""
+    line of the same width (the row reader then reads it, and says what is wrong). ``data``:
+    the text's UTF-8 bytes, if at hand."""
     lines_total = text.count("\n") + (0 if text.endswith("\n") else 1)
     if lines_total < min_lines:
         return None
@@ -1190,7 +1202,8 @@ def read_csv_columns(
     import numpy as np
     import pandas as pd
 
-    data = text.encode("utf-8")
+    if data is None:
+        data = text.encode("utf-8")
 
     def read(dtype: str, usecols: list[int] | None = None) -> pd.DataFrame:  # "category" or "str"
         return pd.read_csv(

@@ -5,9 +5,11 @@ whatever is read gives exactly what the whole-text reader gives."""
 
 from __future__ import annotations
 
+import codecs
 import os
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,31 @@ def test_its_rows_and_columns_when_read_are_the_whole_readers() -> None:
     assert lazy.lines.tolist() == columns.lines.tolist()
     for row in (0, 1, 255, 256, 20_000, len(whole.rows) - 1):
         assert lazy.row_cells(row) == columns.row_cells(row)
+
+
+@pytest.mark.parametrize(
+    ("encode", "end"),
+    [
+        (str.encode, ""),
+        (str.encode, "\n\n ;;\r\n\n"),  # blank lines at the end (cut)
+        (lambda t: codecs.BOM_UTF8 + t.encode(), "\n\n"),  # with a mark: encoded again
+        (lambda t: unicodedata.normalize("NFD", t).encode(), "\n"),  # decomposed: composed, then encoded
+        (lambda t: t.encode("utf-16"), ""),
+    ],
+)
+def test_the_column_reader_is_given_the_texts_own_bytes(encode, end: str) -> None:  # type: ignore[no-untyped-def]
+    """The file's bytes go to the column reader only when they are the text's UTF-8 bytes;
+    the columns are the same either way."""
+    data = encode(_payments(30_000).decode() + end)
+    (lazy,) = read_bytes(data, "x.csv").tables
+    assert isinstance(lazy, CsvTable)
+    text, own = lazy._decoded()
+    assert own is None or own == text.encode()
+    assert (own is not None) == (encode is str.encode)
+    again = sheets.read_csv_columns(text, ";", "x.csv", Limits())
+    assert again is not None
+    assert [c.spellings for c in lazy.columns] == [c.spellings for c in again.columns]
+    assert [c.codes.tolist() for c in lazy.columns] == [c.codes.tolist() for c in again.columns]
 
 
 def test_row_cells_have_the_width_of_the_widest_row(whole_pass: str) -> None:
