@@ -70,18 +70,30 @@ def content_hashes(
 
     if not len(ret):
         return [hash_of_parts([])] * n
-    rank = np.argsort(np.argsort(np.array(codes, dtype=object)))  # of each code, sorted
-    bits = np.ascontiguousarray(value, dtype=np.float64).view(np.int64)  # -0.0 is not 0.0 here
-    distinct_values, value_id = np.unique(bits, return_inverse=True)
-    pair = value_id.astype(np.int64) * len(codes) + indicator
-    distinct_pairs, pair_id = np.unique(pair, return_inverse=True)
-    # each code's key and each distinct value's text written once (canonical_part's parts)
-    keys = [f"{json.dumps(code)}: " for code in codes]
-    texts = [repr(round(v, 9)) for v in np.asarray(distinct_values).view(np.float64).tolist()]
     width = len(codes)
-    part_of_pair = [keys[p % width] + texts[p // width] for p in np.asarray(distinct_pairs).tolist()]
-    # a return's parts in the order of their codes (a stable sort on one key)
-    order = np.argsort(ret.astype(np.int64) * len(codes) + rank[indicator], kind="stable")
-    parts = np.array(part_of_pair, dtype=object)[pair_id[order]].tolist()
+    rank = np.argsort(np.argsort(np.array(codes, dtype=object)))  # of each code, sorted
+    # a return's parts in the order of their codes: each (return, code) a slot of its own
+    key = ret.astype(np.int64) * width + rank[indicator]
+    slots = np.full(n * width, -1, dtype=np.int64)
+    slots[key] = np.arange(len(key))
+    order = slots[slots >= 0]
+    if len(order) != len(key):  # a code twice in a return: a stable sort
+        order = np.argsort(key, kind="stable")
+    # each distinct value's text and each code's key written once (canonical_part's parts),
+    # a value's part found by its (value, code) pair
+    bits = np.ascontiguousarray(value, dtype=np.float64).view(np.int64)[order]  # -0.0 is not 0.0 here
+    distinct = np.unique(bits)
+    pair = np.searchsorted(distinct, bits) * width + indicator[order]
+    if len(distinct) * width <= 4 * len(pair) + 4096:  # few distinct values: no sort of the pairs
+        present = np.zeros(len(distinct) * width, dtype=bool)
+        present[pair] = True
+        distinct_pairs = np.flatnonzero(present)
+        pair_id = (np.cumsum(present) - 1)[pair]
+    else:
+        distinct_pairs, pair_id = np.unique(pair, return_inverse=True)
+    keys = [f"{json.dumps(code)}: " for code in codes]
+    texts = [repr(round(v, 9)) for v in distinct.view(np.float64).tolist()]
+    part_of_pair = [keys[p % width] + texts[p // width] for p in distinct_pairs.tolist()]
+    parts = np.array(part_of_pair, dtype=object)[pair_id.reshape(-1)].tolist()
     starts = np.searchsorted(ret[order], np.arange(n + 1)).tolist()
     return [hash_of_parts(parts[starts[r] : starts[r + 1]]) for r in range(n)]

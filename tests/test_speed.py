@@ -238,6 +238,35 @@ def test_content_hash_is_the_json_one(values: dict[str, float]) -> None:
         assert found == [content_hash(values)]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["b", "a", "c_x", "d", "é"]),
+            st.one_of(st.sampled_from([0.0, -0.0, 1.5, 2.0, 1e-10, 1e20]), st.floats(allow_nan=False, allow_infinity=False)),
+            max_size=5,
+        ),
+        max_size=6,
+    ),
+    st.randoms(use_true_random=False),
+)
+def test_a_batchs_hashes_are_each_returns(returns: list[dict[str, float]], rng: random.Random) -> None:
+    """Property: the hashes of many returns at once (their values in any order) are each
+    return's own."""
+    import numpy as np
+
+    from ncctd_cli.hashing import content_hashes
+
+    codes = ["b", "a", "c_x", "d", "é"]
+    cells = [(r, codes.index(code), value) for r, values in enumerate(returns) for code, value in values.items()]
+    rng.shuffle(cells)
+    found = content_hashes(
+        np.array([c[0] for c in cells], dtype=np.int64), np.array([c[1] for c in cells], dtype=np.int64),
+        np.array([c[2] for c in cells], dtype=float), codes, len(returns),
+    )
+    assert found == [content_hash(values) for values in returns]
+
+
 # ------------------------------------------------------------------ batched saving
 
 
