@@ -270,6 +270,19 @@ def test_a_batchs_hashes_are_each_returns(returns: list[dict[str, float]], rng: 
 # ------------------------------------------------------------------ batched saving
 
 
+@pytest.mark.parametrize("rows", [0, 1, 82, 83, 84, 199, 200, 201, 450])
+@pytest.mark.parametrize("width", [4, 12])
+def test_rows_inserted_many_a_statement_are_every_row(rows: int, width: int) -> None:
+    from ncctd_cli.store import _insert_flat
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute(f"CREATE TABLE t ({', '.join(f'c{n}' for n in range(width))})")
+    wanted = [tuple([r, f"x{r}", r / 3, None][n % 4] for n in range(width)) for r in range(rows)]
+    _insert_flat(conn, "INSERT INTO t VALUES ", width, [cell for row in wanted for cell in row])
+    assert conn.execute("SELECT * FROM t ORDER BY rowid").fetchall() == wanted
+
+
+
 def _ret(commune: str, month: int, **values: float) -> Return:
     ret = Return("f.csv", None, "long", commune=commune, period=Period(2024, month))
     ret.values = {k: Value(k, v, "D2", v) for k, v in values.items()}
