@@ -226,6 +226,11 @@ class Catalog:
     def has_groups(self) -> bool:
         return any(i.group for i in self.indicators)
 
+    @cached_property
+    def folded_groups(self) -> frozenset[str]:
+        """The indicators' groups, folded (a form's group headings are told by them)."""
+        return frozenset(fold(i.group) for i in self.indicators if i.group)
+
     def indicator(self, text: str) -> str | None:
         """An indicator's code from its code, label or alias, in any case or accents."""
         known = self._indicator_of.get(text, self)  # (a batch of forms names the same rows)

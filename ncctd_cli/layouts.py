@@ -47,6 +47,7 @@ TOTAL_WORDS = {"tong", "tong cong", "cong", "tong so", "total"}
 WIDE_COMMUNE = {"xa", "maxa", "commune", "communecode", "xathitran", "tenxa", "donvi"}
 WIDE_PERIOD = {"kybaocao", "thang", "period", "ky"}
 LONG_COMMUNE = WIDE_COMMUNE
+_ANY_COMMUNE = LONG_COMMUNE | WIDE_COMMUNE
 LONG_PERIOD = WIDE_PERIOD
 LONG_INDICATOR = {"indicator", "chitieu", "machitieu", "tenchitieu"}
 LONG_VALUE = {"value", "giatri", "soluong", "ketqua"}
@@ -140,6 +141,8 @@ def _is_sep_hint(cells: Sequence[Cell]) -> bool:
 def _table_header(cells: Sequence[Cell]) -> tuple[str, tuple[int, ...]] | None:
     """("long"|"wide", columns) when a row is a long or a wide table's header row."""
     headers = [header_of(c) for c in cells]
+    if _find(headers, _ANY_COMMUNE) is None:
+        return None  # (most rows: both kinds name the commune)
     long = long_columns(headers)
     if long is not None:
         return "long", long
@@ -427,8 +430,9 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
                 continue  # a group heading carrying its subtotal: the rows under it are the data
             builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)
             continue
-        if code_col is not None and label_col is not None and not is_empty(code_raw) and not is_empty(label_raw):
-            by_label = catalog.indicator(text_of(label_raw))
+        label = name_of(label_raw) if code_col is not None else ""  # (label_raw: None without a label column)
+        if label and not is_empty(code_raw):
+            by_label = catalog.indicator(label)
             if by_label is not None and by_label != indicator:
                 ret.findings.append((
                     "conflicting-identity",
@@ -451,8 +455,7 @@ def _is_group_heading(row: list[Cell], label_col: int | None, catalog: Catalog) 
     if not texts:
         return False
     first = texts[0]
-    groups = {fold(i.group) for i in catalog.indicators if i.group}
-    return bool(_GROUP_HEADING.match(first)) or fold(re.sub(r"^\s*[IVXLC]+\s*[.)]\s*", "", first)) in groups
+    return bool(_GROUP_HEADING.match(first)) or fold(re.sub(r"^\s*[IVXLC]+\s*[.)]\s*", "", first)) in catalog.folded_groups
 
 
 # ------------------------------------------------------------------ tables, by columns
