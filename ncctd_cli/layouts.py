@@ -430,8 +430,8 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
                 continue  # a group heading carrying its subtotal: the rows under it are the data
             builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)
             continue
-        label = name_of(label_raw) if code_col is not None else ""  # (label_raw: None without a label column)
-        if label and not is_empty(code_raw):
+        label = name_of(label_raw)  # (None without a label column: "")
+        if label and code_col is not None and not is_empty(code_raw):
             by_label = catalog.indicator(label)
             if by_label is not None and by_label != indicator:
                 ret.findings.append((
