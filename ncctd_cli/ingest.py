@@ -467,8 +467,19 @@ def read_sources(
     stores what they send back, a bounded number of files ahead. A worker that dies is a
     refusal of the file it held; the next file goes to a fresh worker."""
     workers = _workers(sources, options.workers)
-    contained = [_contained(source, workers > 1, options.read) for source in sources]
-    if not any(contained):
+    contained: list[bool] = []  # which sources a worker reads, found as they are reached
+
+    def is_contained(n: int) -> bool:
+        while len(contained) <= n:
+            contained.append(_contained(sources[len(contained)], workers > 1, options.read))
+        return contained[n]
+
+    found = 0  # the workers needed: as many as the first sources they read, up to `workers`
+    for n in range(len(sources)):
+        found += is_contained(n)
+        if found == workers:
+            break
+    if not found:
         for source in sources:
             yield read_source(source, catalog, options.read)
         return
@@ -479,17 +490,17 @@ def read_sources(
     window = WINDOW_FILES * workers
     tickets: dict[int, int] = {}
     submitted = 0
-    with Pool(_worker_read, workers=min(workers, sum(contained)), depth=WINDOW_FILES // 2,
+    with Pool(_worker_read, workers=found, depth=WINDOW_FILES // 2,
               setup=_worker_start, setup_args=(catalog, options.read)) as pool:
         for n, source in enumerate(sources):
             while submitted < len(sources) and submitted <= n + window:
-                if contained[submitted]:
+                if is_contained(submitted):
                     waiting = sources[submitted]
                     tickets[submitted] = pool.submit(waiting, limits, alone=isinstance(waiting, tuple))
                 submitted += 1
             if n == 0:
                 import numpy  # noqa: F401 (what checking needs, imported while the workers read)
-            if not contained[n]:
+            if not is_contained(n):
                 yield read_source(source, catalog, options.read)
                 continue
             ok, value = pool.outcome(tickets.pop(n))
