@@ -488,6 +488,13 @@ def first_seen_numbers(keys: np.ndarray) -> np.ndarray:
     without importing pandas for a small table)."""
     import numpy as np
 
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    if len(np.unique(keys[starts])) == len(starts):  # each key's rows together (a return's: nearly always)
+        number = np.zeros(len(keys), dtype=np.int64)
+        number[starts[1:]] = 1
+        return np.cumsum(number)
     _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
     number = np.empty(len(first), dtype=np.int64)
     number[np.argsort(first, kind="stable")] = np.arange(len(first))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ncctd_cli.catalog import Catalog, default_catalog
 from ncctd_cli.sheets import Sheet
@@ -166,3 +168,19 @@ def test_long_duplicate_and_unknown(catalog: Catalog) -> None:
     ]
     (ret,) = parse_sheet(sheet(rows), catalog)
     assert sorted(p.code for p in ret.problems) == ["duplicate-indicator", "unknown-indicator"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 6), max_size=40), st.booleans())
+def test_keys_are_numbered_as_they_first_appear(keys: list[int], together: bool) -> None:
+    """Property: rows of a key numbered by the key's first appearance, whether its rows come
+    together (the quick way) or not."""
+    import numpy as np
+
+    from ncctd_cli.layouts import first_seen_numbers
+
+    if together:
+        keys = sorted(keys, key=keys.index)  # each key's rows together, keys in first-seen order
+    order: dict[int, int] = {}
+    expected = [order.setdefault(k, len(order)) for k in keys]
+    assert first_seen_numbers(np.array(keys, dtype=np.int64)).tolist() == expected
