@@ -270,6 +270,31 @@ def test_a_batchs_hashes_are_each_returns(returns: list[dict[str, float]], rng: 
 # ------------------------------------------------------------------ batched saving
 
 
+@pytest.mark.parametrize("column_min_lines", [None, 2])  # row by row; by columns
+def test_the_stored_cell_is_the_values_cell(tmp_path: Path, column_min_lines: int | None) -> None:
+    from ncctd_cli.sheets import ReadOptions
+
+    table = tmp_path / "t.csv"
+    table.write_text(
+        "commune,period,indicator,value\n04459,2023-01,leader_visits,5\n04459,2023-01,trees_planted,7\n"
+        "04462,2023-01,leader_visits,2\n",
+        encoding="utf-8",
+    )
+    with Store.open(tmp_path / "s.sqlite") as store:
+        options = IngestOptions(received_at="t", read=ReadOptions(column_min_lines=column_min_lines))
+        Ingestor(store, options).run([table])
+        cells = store.conn.execute("SELECT indicator, value, cell FROM return_values ORDER BY return_id, cell").fetchall()
+    assert cells == [("leader_visits", 5.0, "D2"), ("trees_planted", 7.0, "D3"), ("leader_visits", 2.0, "D4")]
+    wide = tmp_path / "w.csv"
+    wide.write_text("commune,period,leader_visits,trees_planted\n04459,2023-02,5,7\n", encoding="utf-8")
+    with Store.open(tmp_path / "s.sqlite") as store:
+        Ingestor(store, options).run([wide])
+        cells = store.conn.execute(
+            "SELECT indicator, cell FROM return_values WHERE return_id = (SELECT MAX(id) FROM returns) ORDER BY cell"
+        ).fetchall()
+    assert cells == [("leader_visits", "C2"), ("trees_planted", "D2")]
+
+
 @pytest.mark.parametrize("rows", [0, 1, 82, 83, 84, 199, 200, 201, 450])
 @pytest.mark.parametrize("width", [4, 12])
 def test_rows_inserted_many_a_statement_are_every_row(rows: int, width: int) -> None:
