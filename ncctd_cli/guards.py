@@ -219,8 +219,16 @@ def check_part_count(data: bytes, limits: Limits) -> None:
 
 def _normal(name: str) -> str:
     """A part name as a package names it (some Windows tools write ``xl\\workbook.xml``;
-    part names are case-insensitive)."""
-    return name.replace("\\", "/").lstrip("/").lower()
+    part names are case-insensitive). Remembered: a batch's files name the same parts."""
+    found = _NORMALS.get(name)
+    if found is None:
+        found = name.replace("\\", "/").lstrip("/").lower()
+        if len(_NORMALS) < 4096:
+            _NORMALS[name] = found
+    return found
+
+
+_NORMALS: dict[str, str] = {}
 
 
 def classify_zip(archive: zipfile.ZipFile) -> str:
@@ -240,15 +248,32 @@ def classify_zip(archive: zipfile.ZipFile) -> str:
     types = by_name.get("[content_types].xml")
     if types is None:
         return "zip"
+    # what the package declares decides; the same parts and declaration as a package
+    # classified before (a batch's forms) are not read again
+    key = (tuple(by_name), types.CRC, types.file_size, types.compress_size)
+    known = _CLASSIFIED.get(key)
+    if known is not None:
+        return known
     declared = b""
     if types.file_size <= _CONTENT_TYPES_READ:
         with archive.open(types) as fh:
             declared = fh.read(_CONTENT_TYPES_READ).lower()
-    if b"ms-excel.sheet.binary.macroenabled.main" in declared or "xl/workbook.bin" in by_name:
+    kind = _by_declaration(declared, list(by_name))
+    if len(_CLASSIFIED) >= 64:
+        _CLASSIFIED.clear()
+    _CLASSIFIED[key] = kind
+    return kind
+
+
+_CLASSIFIED: dict[tuple[object, ...], str] = {}
+
+
+def _by_declaration(declared: bytes, names: list[str]) -> str:
+    """An Office package's kind by its declared content types (lower case), else its folders."""
+    if b"ms-excel.sheet.binary.macroenabled.main" in declared or "xl/workbook.bin" in names:
         return "xlsb"
     if any(t in declared for t in _WORKBOOK_TYPES):
         return "xlsx"
-    names = list(by_name)
     if any(n.startswith("xl/") for n in names):
         return "xlsx"
     if b"wordprocessingml" in declared or any(n.startswith("word/") for n in names):
@@ -308,9 +333,15 @@ def _stream_members(
         is_xml = name.endswith(_XML_SUFFIXES) or name in xml_names or extension in xml_extensions
         worksheet = "worksheets/" in name and name.endswith(".xml")
         known = None
-        if name != index and not worksheet and info.file_size <= SMALL_PART and info.compress_size <= _HARMLESS_PACKED:
+        if not worksheet and info.file_size <= SMALL_PART and info.compress_size <= _HARMLESS_PACKED:
             known = (info.compress_type, info.file_size, info.CRC, is_xml, bytes(_packed(data, info)))
-            if known in _HARMLESS:
+            if name == index:
+                declares = _INDEXES.get((known, kind))
+                if declares is not None:  # this very index was checked before
+                    budget[0] -= info.file_size
+                    xml_names, xml_extensions = set(declares[0]), set(declares[1])
+                    continue
+            elif known in _HARMLESS:
                 budget[0] -= info.file_size
                 if budget[0] < 0:
                     raise _too_big(limits.max_expanded_bytes + 1, limits)
@@ -322,6 +353,10 @@ def _stream_members(
                 raise password_protected()
             _check_prolog((part,), info.filename)
             xml_names, xml_extensions = _xml_parts_of(part, kind)
+            if known is not None:
+                if len(_INDEXES) >= 64:
+                    _INDEXES.clear()
+                _INDEXES[(known, kind)] = (frozenset(xml_names), frozenset(xml_extensions))
             continue
         if worksheet and sheets is not None:
             if isinstance(chunks, tuple):
@@ -343,6 +378,7 @@ def _stream_members(
 # when XML), by compression, size, CRC, whether XML, and exact packed bytes: the same bytes
 # give the same verdict. Kept by each process for the files it reads.
 _HARMLESS: set[tuple[int, int, int, bool, bytes]] = set()
+_INDEXES: dict[tuple[tuple[int, int, int, bool, bytes], str], tuple[frozenset[str], frozenset[str]]] = {}  # index parts checked
 _HARMLESS_MAX = 512
 _HARMLESS_PACKED = 16 * 1024  # parts remembered are at most this packed: 8 MB in all, at most
 

@@ -231,6 +231,12 @@ def run_batch(
         finally:
             progress.stop()
     else:
+        if fmt not in ("json", "csv"):
+            def load_renderer(_file: str) -> None:  # while the workers read, not after the last file
+                ingestor.on_file = None
+                import rich.console  # noqa: F401
+
+            ingestor.on_file = load_renderer
         report = ingestor.run(paths)
     for skipped in report.skipped_files:
         info(tr(f"Bỏ qua (không phải tệp báo cáo): {skipped}", f"Skipped (not a return file): {skipped}"))
