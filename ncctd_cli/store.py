@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS problems (
   message TEXT NOT NULL, file TEXT, sheet TEXT, cell TEXT, commune TEXT, period TEXT,
   indicator TEXT, params TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS problems_return ON problems (return_id);
-""" + migrations.MIGRATIONS_TABLE + UNITS_SCHEMA
+""" + migrations.MIGRATIONS_TABLE + UNITS_SCHEMA + migrations.CURRENT_BY_MONTH
 # SCHEMA is the latest schema written out, exactly as the migrations leave an older store
 # (column order, and the SQL text SQLite keeps: ADD COLUMN appends ", <column>" to it).
 

@@ -38,6 +38,7 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import ClassVar, Literal, TypeVar
 
@@ -265,15 +266,6 @@ class Timeline:
             same_code.sort(key=_start_index)  # earliest first
         digits = {len(u.code) for u in self.units if u.code.isdigit()}
         self.code_width = digits.pop() if len(digits) == 1 else None
-        # spelling → units, in the order today's look-up (first match wins) would find them
-        self.spellings: dict[str, list[Commune]] = {}
-        for unit in self.units:
-            for spelling in (unit.code, unit.name, *unit.aliases):
-                folded = fold(spelling)
-                for key in (folded, strip_commune_prefix(folded)):
-                    found = self.spellings.setdefault(key, [])
-                    if unit not in found:
-                        found.append(unit)
         self._units_on: dict[Period, list[Commune]] = {}
         self._area_by_code: dict[str, list[Area]] = defaultdict(list)
         for area in self.areas:
@@ -293,6 +285,21 @@ class Timeline:
         self.change_months: list[Period] = sorted({c.month for c in self.changes})
         self._current: dict[str, dict[Commune, float]] = {}  # asked for every unit of a roll-up
         self._former: dict[str, dict[Commune, float]] = {}
+
+    @cached_property
+    def spellings(self) -> dict[str, list[Commune]]:
+        """Spelling (folded) → units, in the order today's look-up (first match wins) would
+        find them. Built when a text is first looked up (a roll-up never does: 10,000
+        communes' names folded for nothing took a fifth of it)."""
+        found: dict[str, list[Commune]] = {}
+        for unit in self.units:
+            for spelling in (unit.code, unit.name, *unit.aliases):
+                folded = fold(spelling)
+                for key in (folded, strip_commune_prefix(folded)):
+                    named = found.setdefault(key, [])
+                    if unit not in named:
+                        named.append(unit)
+        return found
 
     # ---------------------------------------------------------------- units and months
 
