@@ -1109,8 +1109,6 @@ ASIDE_MIN_BYTES = 16 << 20  # a CSV this big is checked whole in a second proces
 
 
 def _can_check_aside() -> bool:
-    import os
-
     return hasattr(os, "fork") and not inside_worker()
 
 

@@ -18,6 +18,20 @@ ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "examples"
 
 
+@pytest.fixture(scope="session")
+def examples_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store of the bundled examples' 504 returns (2021–2023), made once: read it, or copy
+    it before writing."""
+    from ncctd_cli.api import ingest
+    from ncctd_cli.store import Store
+
+    path = tmp_path_factory.mktemp("examples") / "ex.sqlite"
+    with Store.open(path) as store:
+        report = ingest(store, [EXAMPLES / "returns"])
+        assert not report.refused and report.summary["stored"] == 504
+    return path
+
+
 @pytest.fixture
 def samples_dir() -> Path:
     """The 43 sample files written by LibreOffice (41 returns + 2 to refuse)."""

@@ -17,9 +17,6 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from ncctd_cli.api import ingest
-from ncctd_cli.store import Store
-
 from .conftest import EXAMPLES
 
 HEADER_ROW = 5  # the workbook's header row (title block, a line, then the header)
@@ -27,21 +24,11 @@ WIDE_HEADER = "Xã,Kỳ báo cáo,leader_visits,enterprises_total"
 NAM_CO = "04462"
 
 
-@pytest.fixture(scope="module")
-def two_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """2021–2023 from the bundled examples (every return of the three years)."""
-    path = tmp_path_factory.mktemp("honest") / "kho.sqlite"
-    with Store.open(path) as store:
-        report = ingest(store, [EXAMPLES / "returns"])
-        assert not report.refused and report.summary["stored"] == 504
-    return path
-
-
 @pytest.fixture
-def early_2024(two_years: Path, tmp_path: Path, run_ncctd) -> Path:  # type: ignore[no-untyped-def]
+def early_2024(examples_store: Path, tmp_path: Path, run_ncctd) -> Path:  # type: ignore[no-untyped-def]
     """The two years, and Nậm Có's return for January 2024 (9 enterprises)."""
     db = tmp_path / "kho.sqlite"
-    shutil.copy(two_years, db)
+    shutil.copy(examples_store, db)
     january = tmp_path / "t1-2024.csv"
     january.write_text(f"{WIDE_HEADER}\nNậm Có,2024-01,5,9\n", encoding="utf-8")
     done = run_ncctd("--db", db, "ingest", january)
@@ -88,7 +75,7 @@ def test_stocks_of_communes_not_yet_reported_are_carried(early_2024: Path, run_n
         assert {(c["indicator"], c["from"]) for c in by_code[code]["carried"]} >= {("enterprises_total", "2023-12")}
 
 
-def test_the_terminal_says_the_window_is_incomplete(early_2024: Path, two_years: Path, run_ncctd) -> None:  # type: ignore[no-untyped-def]
+def test_the_terminal_says_the_window_is_incomplete(early_2024: Path, examples_store: Path, run_ncctd) -> None:  # type: ignore[no-untyped-def]
     table = run_ncctd("--db", early_2024, "rollup", "--year", "2024", env={"COLUMNS": "80"})
     assert table.returncode == 0
     text = " ".join(table.stdout.split())
@@ -96,7 +83,7 @@ def test_the_terminal_says_the_window_is_incomplete(early_2024: Path, two_years:
     assert "lấy theo số tháng 12/2023" in text
     english = " ".join(run_ncctd("--db", early_2024, "--lang", "en", "rollup", "--year", "2024").stdout.split())
     assert "Incomplete figures: only 1/168 monthly returns received" in english
-    complete = run_ncctd("--db", two_years, "rollup", "--year", "2023").stdout
+    complete = run_ncctd("--db", examples_store, "rollup", "--year", "2023").stdout
     assert "chưa đầy đủ" not in complete and "mang sang" not in complete
 
 
@@ -124,9 +111,9 @@ def test_the_report_workbook_marks_carried_figures_and_withholds_the_change(
     assert any("lấy theo số đã báo cáo gần nhất (số tháng 12/2023)" in t for t in legend)
 
 
-def test_a_complete_year_keeps_its_change(two_years: Path, run_ncctd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_complete_year_keeps_its_change(examples_store: Path, run_ncctd, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     out = tmp_path / "bc-2023.xlsx"
-    assert run_ncctd("--db", two_years, "report", "--year", "2023", "-o", out).returncode == 0
+    assert run_ncctd("--db", examples_store, "report", "--year", "2023", "-o", out).returncode == 0
     sheet = load_workbook(out)["Tổng hợp"]
     header = [c.value for c in sheet[HEADER_ROW]]
     assert "Số mang sang (xã chưa báo cáo)" not in header
@@ -147,7 +134,7 @@ def test_narrative_of_an_incomplete_year(early_2024: Path, run_ncctd) -> None:  
 
 
 def test_archives_loaded_with_arrival_unknown_in_the_completeness_sheet(
-    two_years: Path, run_ncctd, tmp_path: Path  # type: ignore[no-untyped-def]
+    examples_store: Path, run_ncctd, tmp_path: Path  # type: ignore[no-untyped-def]
 ) -> None:
     db = tmp_path / "kho.sqlite"  # the three years, loaded today from the archive
     assert run_ncctd("--db", db, "ingest", "--received-at", "không rõ", EXAMPLES / "returns").returncode == 0

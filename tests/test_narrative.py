@@ -204,15 +204,6 @@ def test_narrative_from_stored_returns(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ the article, end to end
 
 
-@pytest.fixture(scope="module")
-def examples_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("examples") / "ex.sqlite"
-    with Store.open(path) as store:
-        report = ingest(store, [EXAMPLES / "returns"])
-        assert not report.refused and report.summary["stored"] == 504
-    return path
-
-
 def test_the_article_paragraph_from_the_three_years_of_returns(examples_store: Path) -> None:
     expected = json.loads((EXAMPLES / "expected.json").read_text(encoding="utf-8"))
     first, last = (Period.parse_iso(p) for p in expected["window"])
