@@ -352,7 +352,7 @@ def _stream_members(
             if kind == "ods" and b"encryption-data" in part:
                 raise password_protected()
             _check_prolog((part,), info.filename)
-            xml_names, xml_extensions = _xml_parts_of(part, kind)
+            xml_names, xml_extensions = _xml_parts(part, kind)
             if known is not None:
                 if len(_INDEXES) >= 64:
                     _INDEXES.clear()
@@ -381,22 +381,6 @@ _HARMLESS: set[tuple[int, int, int, bool, bytes]] = set()
 _INDEXES: dict[tuple[tuple[int, int, int, bool, bytes], str], tuple[frozenset[str], frozenset[str]]] = {}  # index parts checked
 _HARMLESS_MAX = 512
 _HARMLESS_PACKED = 16 * 1024  # parts remembered are at most this packed: 8 MB in all, at most
-
-
-_PARTS_OF: dict[tuple[bytes, str], tuple[set[str], set[str]]] = {}  # a batch's forms repeat their index
-
-
-def _xml_parts_of(index: bytes, kind: str) -> tuple[set[str], set[str]]:
-    """:func:`_xml_parts`, remembered for the index parts seen (a form's template's)."""
-    if len(index) > SMALL_PART:  # not a form's: not kept (a worker's memory is the files')
-        return _xml_parts(index, kind)
-    key = (index, kind)
-    found = _PARTS_OF.get(key)
-    if found is None:
-        if len(_PARTS_OF) >= 64:
-            _PARTS_OF.clear()
-        found = _PARTS_OF[key] = _xml_parts(index, kind)
-    return set(found[0]), set(found[1])
 
 
 def _is_xml_type(content_type: bytes) -> bool:
