@@ -118,7 +118,7 @@ def _worker_main(
             return
         if message is None:
             return
-        ticket, job, limits = message
+        ticket, job, limits = message  # limits: (memory, cpu, wall), as WorkerLimits holds them
         if progress is not None:
             struct.pack_into("!q", progress, 0, ticket)
         _set_limits(limits, base)
@@ -215,35 +215,51 @@ def _address_space() -> int | None:
         return None
 
 
-_SET: dict[str, int] = {}  # the address-space limit set last (a worker keeps it until it changes)
+_SET: dict[str, int] = {}  # the limits set last, and the hard ones (a worker keeps them until they change)
 
 
-def _set_limits(limits: WorkerLimits, base: int | None) -> None:
+def _set_limits(limits: tuple[int | None, int | None, float | None], base: int | None) -> None:
     """Address space: the worker's size at start plus the budget. CPU: what it has used so far
-    plus the job's allowance (the soft limit; the kernel sends SIGXCPU there)."""
+    plus the job's allowance (the soft limit; the kernel sends SIGXCPU there). A limit already
+    where it should be is not set again (a batch's jobs of a few milliseconds each: the CPU
+    limit moves once a second), and the hard limits, which only the worker could lower, are
+    read once."""
     try:
         import resource
     except ImportError:
         return
+    memory_bytes, cpu_seconds, _ = limits
     with contextlib.suppress(ValueError, OSError):
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        hard = _hard(resource.RLIMIT_AS)
         soft = hard
-        if limits.memory_bytes is not None and base is not None:
-            soft = base + limits.memory_bytes
+        if memory_bytes is not None and base is not None:
+            soft = base + memory_bytes
             if hard != resource.RLIM_INFINITY:
                 soft = min(soft, hard)
         if _SET.get("as") != soft:
             resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
             _SET["as"] = soft
     with contextlib.suppress(ValueError, OSError):
-        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        hard = _hard(resource.RLIMIT_CPU)
         soft = hard
-        if limits.cpu_seconds is not None:
+        if cpu_seconds is not None:
             usage = resource.getrusage(resource.RUSAGE_SELF)
-            soft = int(usage.ru_utime + usage.ru_stime) + 1 + limits.cpu_seconds
+            soft = int(usage.ru_utime + usage.ru_stime) + 1 + cpu_seconds
             if hard != resource.RLIM_INFINITY:
                 soft = min(soft, hard)
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+        if _SET.get("cpu") != soft:
+            resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+            _SET["cpu"] = soft
+
+
+def _hard(which: int) -> int:
+    """A hard limit of this process (read once: it is never raised, and never lowered here)."""
+    key = f"hard {which}"
+    if key not in _SET:
+        import resource
+
+        _SET[key] = resource.getrlimit(which)[1]
+    return _SET[key]
 
 
 def _forget_output(capture_fd: int | None) -> None:
@@ -262,7 +278,7 @@ def _forget_output(capture_fd: int | None) -> None:
 class _Channel:
     """Messages (pickled, length first) over two pipes: a forked worker's replies and jobs.
     A worker gone mid-message is an EOFError, like one gone before it. Replies are read a
-    large block at a time (several at once when they have piled up)."""
+    block at a time (several at once when they have piled up)."""
 
     def __init__(self, read_fd: int, write_fd: int) -> None:
         self.read_fd = read_fd
@@ -298,7 +314,9 @@ class _Channel:
 
     def _fill(self, size: int) -> None:
         while len(self._buffer) < size:
-            chunk = os.read(self.read_fd, max(size - len(self._buffer), 1 << 20))
+            # asked for what the message still lacks, between 64 KB and the pipe's megabyte: a
+            # read asking for a megabyte allocates one (17 µs), for 64 KB a few pages (1 µs)
+            chunk = os.read(self.read_fd, min(max(size - len(self._buffer), _READ_AT_LEAST), _READ_AT_MOST))
             if not chunk:
                 raise EOFError
             self._buffer += chunk
@@ -313,6 +331,10 @@ class _Channel:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.read_fd = self.write_fd = -1
+
+
+_READ_AT_LEAST = 1 << 16
+_READ_AT_MOST = 1 << 20
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -594,7 +616,7 @@ class Pool:
         smaller limit would not hold."""
         for worker in [w for w in self._workers if w.retiring and not w.queue]:
             self._bury(worker)  # left after its last reply
-        outgoing: dict[int, tuple[_Worker, list[tuple[int, Any, WorkerLimits]]]] = {}
+        outgoing: dict[int, tuple[_Worker, list[tuple[int, Any, tuple[Any, ...]]]]] = {}
         while self._pending:
             ticket = self._pending[0]
             job, limits, alone = self._jobs[ticket]
@@ -625,7 +647,8 @@ class Pool:
                 worker.started = time.monotonic()
             worker.queue.append(ticket)
             worker.widest = max(worker.widest, need)
-            outgoing.setdefault(id(worker), (worker, []))[1].append((ticket, job, limits))
+            message = (ticket, job, (limits.memory_bytes, limits.cpu_seconds, limits.wall_seconds))
+            outgoing.setdefault(id(worker), (worker, []))[1].append(message)
         failed = False
         for worker, messages in outgoing.values():
             try:

@@ -294,8 +294,8 @@ class Ingestor:
             self.on_start(len(sources))
         # A national file makes millions of small objects, none of them in a reference
         # cycle: the cyclic garbage collector would walk them all again and again (it took
-        # a quarter of the time). It is paused for the run; the young garbage of each small
-        # file is collected after it, and what the run keeps is frozen at the end (moved
+        # a quarter of the time). It is paused for the run; the young garbage of small files
+        # is collected every few of them, and what the run keeps is frozen at the end (moved
         # out of the collector's sight) rather than walked at the next collection.
         collecting = gc.isenabled()
         gc.disable()
@@ -334,6 +334,7 @@ class Ingestor:
             self._batch = self.store.batch(replace=self.options.replace, received_at=self.options.received_at)
         builder = FrameBuilder()
         left = len(sources)
+        smalls = 0
         try:
             for file, parsed in read_sources(sources, self.catalog, self.options):
                 left -= 1
@@ -350,8 +351,14 @@ class Ingestor:
                 # (while no worker reads) is a few returns, not a chunk
                 if builder.n_returns >= min(CHUNK_RETURNS, max(LAST_CHUNK_RETURNS, left)):
                     self.add_frame(builder.build())
+                    if left < CHUNK_RETURNS and self._batch is not None:
+                        # ...and written as they come: what is written after the last file is
+                        # read is those few returns, not what the batch queued over half a second
+                        self._batch.flush(wait=False)
                 if small:
-                    gc.collect(0)  # what reading one small file left (zip and XML objects)
+                    smalls += 1
+                    if smalls % 16 == 0:  # what reading small files left (zip and XML objects)
+                        gc.collect(0)
             if builder.n_returns:
                 self.add_frame(builder.build())
             if self._batch is not None:
@@ -496,7 +503,9 @@ def read_sources(
             while submitted < len(sources) and submitted <= n + window:
                 if is_contained(submitted):
                     waiting = sources[submitted]
-                    tickets[submitted] = pool.submit(waiting, limits, alone=isinstance(waiting, tuple))
+                    # a path goes as its text (a Path object costs five times as much to send)
+                    job = waiting if isinstance(waiting, tuple) else str(waiting)
+                    tickets[submitted] = pool.submit(job, limits, alone=isinstance(waiting, tuple))
                 submitted += 1
             if n == 0:
                 import numpy  # noqa: F401 (what checking needs, imported while the workers read)
@@ -558,9 +567,10 @@ def _worker_start(catalog: Catalog, options: ReadOptions) -> None:
     _WORKER["options"] = options
 
 
-def _worker_read(source: Path | tuple[bytes, str]) -> tuple[str, FrameBuilder]:
-    """One file read and parsed, in a worker process (the reader reads it there directly)."""
-    return read_source(source, _WORKER["catalog"], _WORKER["options"])
+def _worker_read(source: str | tuple[bytes, str]) -> tuple[str, FrameBuilder]:
+    """One file (its path, or its bytes and name) read and parsed, in a worker process (the
+    reader reads it there directly)."""
+    return read_source(Path(source) if isinstance(source, str) else source, _WORKER["catalog"], _WORKER["options"])
 
 
 class _Cancel(Exception):
