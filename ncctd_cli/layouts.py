@@ -104,6 +104,22 @@ def header_of(cell: Cell) -> str:
     return "" if cell is None else fold_header(text_of(cell))
 
 
+def row_headers(cells: Sequence[Cell]) -> Sequence[str]:
+    """:func:`header_of` of each cell of a row. A row of text alone (a title, a heading, a
+    header row: a batch's forms repeat theirs) is remembered whole."""
+    key = tuple(cells)
+    found = _ROW_HEADERS.get(key)
+    if found is None:
+        found = tuple([header_of(c) for c in cells])
+        if len(_ROW_HEADERS) < _REMEMBERED_ROWS and all(type(c) is str or c is None for c in key):
+            _ROW_HEADERS[key] = found  # (text only: 1, 1.0 and True are equal keys)
+    return found
+
+
+_REMEMBERED_ROWS = 4096
+_ROW_HEADERS: dict[tuple[Cell, ...], tuple[str, ...]] = {}
+
+
 def _holds_number(cell: Cell) -> bool:
     """Whether a cell holds a number (a number cell, or text that reads as one): only to tell a
     form's data rows from its headings while looking for where the table ends."""
@@ -140,9 +156,9 @@ def _is_sep_hint(cells: Sequence[Cell]) -> bool:
 
 def _table_header(cells: Sequence[Cell]) -> tuple[str, tuple[int, ...]] | None:
     """("long"|"wide", columns) when a row is a long or a wide table's header row."""
-    headers = [header_of(c) for c in cells]
-    if _find(headers, _ANY_COMMUNE) is None:
-        return None  # (most rows: both kinds name the commune)
+    headers = row_headers(cells)
+    if _ANY_COMMUNE.isdisjoint(headers):
+        return None  # (most rows, empty ones too: both kinds name the commune)
     long = long_columns(headers)
     if long is not None:
         return "long", long
@@ -179,9 +195,9 @@ def recognise(table: Sheet | ColumnTable) -> Layout | None:
         if not table.has_row(r):
             break
         cells = table.row_cells(r)
-        if not any(not is_empty(c) for c in cells) or (r == first and _is_sep_hint(cells)):
+        if r == first and _is_sep_hint(cells):
             continue
-        found = _table_header(cells)
+        found = _table_header(cells)  # (None for an empty row)
         if found is not None:
             kind, columns = found
             if kind == "long":
@@ -278,7 +294,7 @@ class _FormHeader:
 def _find_form_header(rows: list[list[Cell]]) -> _FormHeader | None:
     """A form's header row: its code, label, value and note columns."""
     for r, row in enumerate(rows[:FORM_SCAN_ROWS]):
-        headers = [header_of(c) for c in row]
+        headers = row_headers(row)
         value_col = _find(headers, VALUE_HEADERS)
         if value_col is None:
             continue
@@ -420,7 +436,8 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
         value_raw = row[value_col] if value_col < width else None
         # the row's name: its code, else its label ("" when both are empty: a blank row,
         # a heading or a note, passed over below unless a number stands in the value column)
-        named = name_of(code_raw) or name_of(label_raw)
+        code_name = name_of(code_raw)  # ("" exactly when the cell is empty)
+        named = code_name or name_of(label_raw)
         indicator = catalog.indicator(named) if named else None
         line = lines[r] if lines is not None else r + 1
         if indicator is None:
@@ -431,7 +448,7 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
             builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)
             continue
         label = name_of(label_raw)  # (None without a label column: "")
-        if label and code_col is not None and not is_empty(code_raw):
+        if label and code_name and code_col is not None:
             by_label = catalog.indicator(label)
             if by_label is not None and by_label != indicator:
                 ret.findings.append((
