@@ -567,7 +567,8 @@ class Pool:
         self._next += 1
         self._jobs[ticket] = (job, limits, alone)
         self._pending.append(ticket)
-        self._dispatch()
+        if len(self._pending) == 1:  # (jobs waiting before it: no worker had room, nor has now)
+            self._dispatch()
         return ticket
 
     def outcome(self, ticket: int) -> Outcome:

