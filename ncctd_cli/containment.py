@@ -215,32 +215,36 @@ def _address_space() -> int | None:
         return None
 
 
-_SET: dict[str, int] = {}  # the limits set last, and the hard ones (a worker keeps them until they change)
+_SET: dict[str, Any] = {}  # the limits set last, and the hard ones (a worker keeps them until they change)
 
 
 def _set_limits(limits: tuple[int | None, int | None, float | None], base: int | None) -> None:
     """Address space: the worker's size at start plus the budget. CPU: what it has used so far
     plus the job's allowance (the soft limit; the kernel sends SIGXCPU there). A limit already
-    where it should be is not set again (a batch's jobs of a few milliseconds each: the CPU
-    limit moves once a second), and the hard limits, which only the worker could lower, are
-    read once."""
+    where it should be is not set again (a batch's jobs of a few milliseconds each: the same
+    budget, and a CPU limit that moves once a second), and the hard limits, which only the
+    worker could lower, are read once."""
     try:
         import resource
     except ImportError:
         return
     memory_bytes, cpu_seconds, _ = limits
-    with contextlib.suppress(ValueError, OSError):
-        hard = _hard(resource.RLIMIT_AS)
-        soft = hard
-        if memory_bytes is not None and base is not None:
-            soft = base + memory_bytes
-            if hard != resource.RLIM_INFINITY:
-                soft = min(soft, hard)
-        if _SET.get("as") != soft:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
-            _SET["as"] = soft
-    with contextlib.suppress(ValueError, OSError):
-        hard = _hard(resource.RLIMIT_CPU)
+    if _SET.get("budget") != (memory_bytes, base):
+        try:
+            hard = _hard("as hard", resource.RLIMIT_AS)
+            soft = hard
+            if memory_bytes is not None and base is not None:
+                soft = base + memory_bytes
+                if hard != resource.RLIM_INFINITY:
+                    soft = min(soft, hard)
+            if _SET.get("as") != soft:
+                resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+                _SET["as"] = soft
+            _SET["budget"] = (memory_bytes, base)
+        except (ValueError, OSError):
+            pass
+    try:
+        hard = _hard("cpu hard", resource.RLIMIT_CPU)
         soft = hard
         if cpu_seconds is not None:
             usage = resource.getrusage(resource.RUSAGE_SELF)
@@ -250,16 +254,18 @@ def _set_limits(limits: tuple[int | None, int | None, float | None], base: int |
         if _SET.get("cpu") != soft:
             resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
             _SET["cpu"] = soft
+    except (ValueError, OSError):
+        pass
 
 
-def _hard(which: int) -> int:
+def _hard(key: str, which: int) -> int:
     """A hard limit of this process (read once: it is never raised, and never lowered here)."""
-    key = f"hard {which}"
-    if key not in _SET:
+    found = _SET.get(key)
+    if found is None:
         import resource
 
-        _SET[key] = resource.getrlimit(which)[1]
-    return _SET[key]
+        found = _SET[key] = resource.getrlimit(which)[1]
+    return int(found)
 
 
 def _forget_output(capture_fd: int | None) -> None:
