@@ -14,6 +14,7 @@ at a time (a big table a piece at a time): every check runs once over the chunk'
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +49,7 @@ STATUSES = ("stored", "replaced", "unchanged", "rejected", "cancelled", "valid")
 
 CHUNK_RETURNS = 512  # returns of small files checked together
 LAST_CHUNK_RETURNS = 32  # ... and at the end of a batch
+SWITCH_SECONDS = 0.001  # the interpreter's switch interval while a batch runs (see run_sources)
 PIECE_RETURNS = 8192  # a big table is checked (and stored) a piece at a time
 
 
@@ -273,8 +275,6 @@ class Ingestor:
 
     def run(self, paths: Iterable[Path | str]) -> IngestReport:
         """Ingest files and folders (``"-"``: a CSV on standard input)."""
-        import sys
-
         sources: list[Path | tuple[bytes, str]] = []
         for path in paths:
             if str(path) == "-":
@@ -299,11 +299,17 @@ class Ingestor:
         # out of the collector's sight) rather than walked at the next collection.
         collecting = gc.isenabled()
         gc.disable()
+        # The store's thread writes a chunk (SQLite, without the GIL) while this one checks
+        # the next: each statement it runs waits for the GIL between two, up to the switch
+        # interval (5 ms by default), which this thread would keep. Shorter for the run.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_SECONDS))
         try:
             return self._run_sources(sources)
         except _Cancel:
             return self.report
         finally:
+            sys.setswitchinterval(switch)
             self.store.wait_for_writes(raise_errors=False)
             if collecting:
                 gc.freeze()

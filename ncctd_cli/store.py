@@ -878,6 +878,7 @@ class SaveBatch:
                     self._known = {}
                     self._generation += 1
                     self._seen = version
+                    self._next_id = None  # ...the ids it took too: the next chunk asks the store
                     self._recheck = self._recheck or bool(self._queue)
                 known = self._known[period] = dict(self.store.current_versions(period))
             except sqlite3.Error as exc:
@@ -1000,7 +1001,6 @@ class SaveBatch:
                 self._retry.extend(queue)
                 self._next_id = None
                 return False
-            _apply(c, plan)
         except BaseException as exc:
             if c.in_transaction:
                 c.execute("ROLLBACK")
@@ -1011,7 +1011,11 @@ class SaveBatch:
 
         def finish() -> None:
             try:
+                _apply(c, plan)
                 _copy_facts(c, plan.first, plan.last)
+                # what the store's version is once this commits, read while no other process
+                # can commit (read after the commit, another's commit could pass as seen)
+                seen = int(c.execute("PRAGMA data_version").fetchone()[0])
                 c.execute("COMMIT")
             except BaseException:
                 if c.in_transaction:
@@ -1019,7 +1023,7 @@ class SaveBatch:
                 raise
             finally:
                 c.execute("PRAGMA foreign_keys = ON")
-            self._seen = int(c.execute("PRAGMA data_version").fetchone()[0])
+            self._seen = seen
 
         store._write_in_background(finish)
         return True
@@ -1143,8 +1147,9 @@ def _apply(c: sqlite3.Connection, plan: _Plan) -> None:
     c.executemany(PROBLEM_INSERT, plan.problems)
 
 
-ROWS_PER_STATEMENT = 200
-MAX_PARAMETERS = 999  # SQLite's limit before 3.32
+ROWS_PER_STATEMENT = 2000
+# SQLite's limit of a statement's parameters: 999 before 3.32, 32,766 since
+MAX_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 
 
 def _insert_flat(c: sqlite3.Connection, insert: str, width: int, cells: list[Any]) -> None:

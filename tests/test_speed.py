@@ -374,6 +374,30 @@ def test_batch_defers_to_another_writer(tmp_path: Path) -> None:
     ]
 
 
+def test_batch_asks_the_store_for_ids_after_another_writer(tmp_path: Path) -> None:
+    """Chunks written in the store's thread, then another process stores a return, then the
+    batch meets a month it had not looked at (and finds the other's write): the next chunk's
+    ids are asked of the store, not taken after the batch's last one (the other took it)."""
+    db = tmp_path / "s.sqlite"
+    ours, theirs = Store.open(db), Store.open(db)
+    batch = ours.batch()
+    batch.save(_ret("04462", 1, workdays=1.0))
+    batch.flush(wait=False)  # the first chunk: its ids from the store
+    batch.save(_ret("04459", 1, workdays=2.0))
+    batch.flush(wait=False)  # the next: its ids after the first's, written in the thread
+    ours.wait_for_writes()
+    assert theirs.save(_ret("04460", 1, workdays=3.0)) == "stored"
+    later = _ret("04462", 2, workdays=4.0)
+    assert batch.save(later) == "stored"
+    batch.flush(wait=False)
+    batch.flush()
+    assert later.status == "stored"
+    assert sorted(ours.conn.execute("SELECT commune, period FROM returns").fetchall()) == [
+        ("04459", "2024-01"), ("04460", "2024-01"), ("04462", "2024-01"), ("04462", "2024-02"),
+    ]
+    assert ours.conn.execute("SELECT COUNT(*) FROM facts").fetchone() == (4,)
+
+
 def test_batch_store_errors_are_store_errors(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s.sqlite")
     batch = store.batch()
