@@ -115,13 +115,30 @@ _XLSX_HINTS = (  # what a sheet part holds when it has a hidden row or column, a
 )
 
 
-_XLSX_FIRST = (b"hidden", b't="e"', b"t='e'", b"<f", b":f")  # each hint holds one of these
-
-
 def _hinted(xml: bytes) -> bool:
-    """Whether a sheet part may hold any fact (plain searches: a form's part is read whole;
-    five short ones first, which most forms' parts pass with no hint)."""
-    return any(first in xml for first in _XLSX_FIRST) and any(hint in xml for hint in _XLSX_HINTS)
+    """Whether a sheet part may hold any fact (plain searches: a form's part is read whole).
+    Every hint holds ``hidden``, ``t="e"``, ``t='e'``, or an ``f`` after ``<`` or ``:``;
+    those are looked for first, and most forms' parts hold none."""
+    if not (b"hidden" in xml or b't="e"' in xml or b"t='e'" in xml or _f_after_a_bracket(xml)):
+        return False
+    return any(hint in xml for hint in _XLSX_HINTS)
+
+
+_FEW_F = 32  # an ``f`` this many times (text in the sheet): searched for as ``<f`` and ``:f``
+
+
+def _f_after_a_bracket(xml: bytes) -> bool:
+    """Whether an ``f`` follows ``<`` or ``:`` (where a formula element starts). A sheet's
+    markup has few ``f``: each is found by ``memchr`` and its byte before looked at (2 µs
+    for a form's part, against 16 for the two searches)."""
+    at = xml.find(b"f")
+    for _ in range(_FEW_F):
+        if at < 0:
+            return False
+        if at and xml[at - 1] in (0x3C, 0x3A):  # < :
+            return True
+        at = xml.find(b"f", at + 1)
+    return at >= 0 and (b"<f" in xml or b":f" in xml)
 _REF = re.compile(r"([A-Za-z]{1,3})([0-9]+)")
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ncctd_cli.api import read_file
 from ncctd_cli.sheets import decode_text, read_path, sniff_delimiter
@@ -224,3 +226,20 @@ def test_a_folder_is_walked_as_paths_sort(tmp_path: Path) -> None:
     found, skipped = find_return_files(inbox)
     assert [p.relative_to(inbox).as_posix() for p in found] == ["a/b/c.ods", "a/z.csv", "a.xlsx", "b.xlsx", "e.xlsx"]
     assert [p.relative_to(inbox).as_posix() for p in skipped] == ["d/notes.pdf", "~$b.xlsx"]
+
+
+# ------------------------------------------------------------------ a sheet part's hints of facts
+
+_PIECES = [b"f", b"ff", b"<", b":", b"<f", b":f", b" ", b">", b"/", b"hidden", b't="e"', b"t='e'",
+           b"a", b"e", b"t=", b"'", b'"', b"<f>", b":f/", b"<c r=\"A1\">", b"of "]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=120).map(b"".join))
+def test_a_parts_hint_is_the_plain_searches(xml: bytes) -> None:
+    """The hint of a fact in a sheet part (``f`` found one by one where few) is what five plain
+    searches and the hints themselves say, also for parts with many ``f``."""
+    from ncctd_cli.cellfacts import _XLSX_HINTS, _f_after_a_bracket, _hinted
+
+    plain = any(first in xml for first in (b"hidden", b't="e"', b"t='e'", b"<f", b":f"))
+    assert _f_after_a_bracket(xml) == (b"<f" in xml or b":f" in xml)
+    assert _hinted(xml) == (plain and any(hint in xml for hint in _XLSX_HINTS))
