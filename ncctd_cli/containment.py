@@ -75,7 +75,7 @@ def inside_worker() -> bool:
 # ------------------------------------------------------------------ the worker's side
 
 
-_BATCH = 8  # replies a worker may hold before sending them
+_BATCH = 24  # replies a worker may hold before sending them
 _BATCH_SECONDS = 0.01  # ...or for this long
 _LOOK_AGAIN = 0.25  # how often a waiting parent looks at which job each worker runs
 
