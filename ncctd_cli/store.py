@@ -933,10 +933,10 @@ class SaveBatch:
 
     def flush(self, *, wait: bool = True) -> None:
         """Write the queued returns in one transaction. ``wait=False`` (a store of its own
-        transaction, on disk): the rows are made ready and inserted here, and the chunk's
-        last statement (copying its values to ``facts``) and the commit run in a thread
-        while the caller goes on (checking the next piece of a big table); the store's next
-        use waits for them (:meth:`Store.wait_for_writes`). If someone else wrote since the
+        transaction, on disk): the rows are made ready and the transaction begun here, and
+        the chunk's statements (its rows, their copy into ``facts``) and the commit run in a
+        thread while the caller goes on (checking the next piece of a big table); the store's
+        next use waits for them (:meth:`Store.wait_for_writes`). If someone else wrote since the
         returns were decided, the chunk is decided again against the store first."""
         queue, self._queue, self._queued_values = self._queue, [], 0
         if self._retry:  # a chunk decided on what another writer changed
@@ -984,9 +984,9 @@ class SaveBatch:
             store.wait_for_writes()
 
     def _write_fresh(self, plan: _Plan, queue: list[_Queued]) -> bool:
-        """A chunk's statements, here, and its facts and commit in the store's thread.
-        False (nothing written, the chunk put back in ``_retry``): another process wrote
-        since the chunk was decided."""
+        """A chunk's transaction begun here (no other process wrote since the chunk was
+        decided), its statements and commit run in the store's thread. False (nothing
+        written, the chunk put back in ``_retry``): another process wrote since."""
         store = self.store
         c = store.conn
         # The chunk's rows reference only the returns it writes itself, with ids it chose:
