@@ -295,8 +295,9 @@ class Ingestor:
         # A national file makes millions of small objects, none of them in a reference
         # cycle: the cyclic garbage collector would walk them all again and again (it took
         # a quarter of the time). It is paused for the run; the young garbage of small files
-        # is collected every few of them, and what the run keeps is frozen at the end (moved
-        # out of the collector's sight) rather than walked at the next collection.
+        # read here is collected every few of them (_read_here), and what the run keeps is
+        # frozen at the end (moved out of the collector's sight) rather than walked at the
+        # next collection.
         collecting = gc.isenabled()
         gc.disable()
         # The store's thread writes a chunk (SQLite, without the GIL) while this one checks
@@ -340,7 +341,6 @@ class Ingestor:
             self._batch = self.store.batch(replace=self.options.replace, received_at=self.options.received_at)
         builder = FrameBuilder()
         left = len(sources)
-        smalls = 0
         try:
             for file, parsed in read_sources(sources, self.catalog, self.options):
                 left -= 1
@@ -351,7 +351,6 @@ class Ingestor:
                 if when is not None or not known:
                     for ret in parsed.returns:
                         ret.received_at, ret.arrival_known = when, known
-                small = parsed.n_returns < 1000
                 builder.extend(parsed)
                 # near the end, smaller chunks: what is checked after the last file is read
                 # (while no worker reads) is a few returns, not a chunk
@@ -361,10 +360,6 @@ class Ingestor:
                         # ...and written as they come: what is written after the last file is
                         # read is those few returns, not what the batch queued over half a second
                         self._batch.flush(wait=False)
-                if small:
-                    smalls += 1
-                    if smalls % 16 == 0:  # what reading small files left (zip and XML objects)
-                        gc.collect(0)
             if builder.n_returns:
                 self.add_frame(builder.build())
             if self._batch is not None:
@@ -494,7 +489,7 @@ def read_sources(
             break
     if not found:
         for source in sources:
-            yield read_source(source, catalog, options.read)
+            yield _read_here(source, catalog, options.read)
         return
     from .containment import Pool
 
@@ -516,7 +511,7 @@ def read_sources(
             if n == 0:
                 import numpy  # noqa: F401 (what checking needs, imported while the workers read)
             if not is_contained(n):
-                yield read_source(source, catalog, options.read)
+                yield _read_here(source, catalog, options.read)
                 continue
             ok, value = pool.outcome(tickets.pop(n))
             if ok:
@@ -525,6 +520,23 @@ def read_sources(
             name = str(source) if isinstance(source, Path) else source[1]
             refused = SourceFile(name, "unknown").refuse(**death_refusal(value, options.read.limits))
             yield name, parse_source(refused, catalog)
+
+
+_YOUNG_EVERY = 16  # small files read here between two collections of young garbage
+_READ_HERE = [0]  # small files read in this process
+
+
+def _read_here(source: Path | tuple[bytes, str], catalog: Catalog, options: ReadOptions) -> tuple[str, FrameBuilder]:
+    """A file read in this process (not a worker's). The garbage collector is paused for a
+    run (see :meth:`Ingestor.run_sources`): what reading small files here left (zip and XML
+    objects, some in cycles) is collected every few of them. (What workers send holds no
+    cycle: nothing to collect for it.)"""
+    file, parsed = read_source(source, catalog, options)
+    if parsed.n_returns < 1000:
+        _READ_HERE[0] += 1
+        if _READ_HERE[0] % _YOUNG_EVERY == 0:
+            gc.collect(0)
+    return file, parsed
 
 
 def _contained(source: Path | tuple[bytes, str], parallel: bool, options: ReadOptions) -> bool:
