@@ -462,7 +462,11 @@ class Ingestor:
 
 PARALLEL_MIN_FILES = 16  # fewer files: one worker (workbooks), the rest read here
 PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger CSVs are read here (no copying of their returns)
-WINDOW_FILES = 64  # files submitted ahead of the one being checked, per worker
+# Files submitted ahead of the one being checked, per worker (enough for the workers to go on
+# reading while this process checks a chunk: 30-50 ms for 512 forms), and at most this many
+# bytes of them in all (a batch of bigger files: fewer ahead, whose returns may wait here)
+WINDOW_FILES = 128
+WINDOW_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 8  # what tells a workbook (zip, OLE2) from text
 
 
@@ -476,10 +480,13 @@ def read_sources(
     refusal of the file it held; the next file goes to a fresh worker."""
     workers = _workers(sources, options.workers)
     contained: list[bool] = []  # which sources a worker reads, found as they are reached
+    sizes: list[int] = []  # ...and their sizes
 
     def is_contained(n: int) -> bool:
         while len(contained) <= n:
-            contained.append(_contained(sources[len(contained)], workers > 1, options.read))
+            inside, size = _contained(sources[len(contained)], workers > 1, options.read)
+            contained.append(inside)
+            sizes.append(size)
         return contained[n]
 
     found = 0  # the workers needed: as many as the first sources they read, up to `workers`
@@ -498,21 +505,24 @@ def read_sources(
     window = WINDOW_FILES * workers
     tickets: dict[int, int] = {}
     submitted = 0
+    ahead = 0  # bytes of the files submitted and not yet handed on
     with Pool(_worker_read, workers=found, depth=WINDOW_FILES // 2,
               setup=_worker_start, setup_args=(catalog, options.read)) as pool:
         for n, source in enumerate(sources):
-            while submitted < len(sources) and submitted <= n + window:
+            while submitted < len(sources) and submitted <= n + window and (submitted <= n or ahead < WINDOW_BYTES):
                 if is_contained(submitted):
                     waiting = sources[submitted]
                     # a path goes as its text (a Path object costs five times as much to send)
                     job = waiting if isinstance(waiting, tuple) else str(waiting)
                     tickets[submitted] = pool.submit(job, limits, alone=isinstance(waiting, tuple))
+                    ahead += sizes[submitted]
                 submitted += 1
             if n == 0:
                 import numpy  # noqa: F401 (what checking needs, imported while the workers read)
             if not is_contained(n):
                 yield _read_here(source, catalog, options.read)
                 continue
+            ahead -= sizes[n]
             ok, value = pool.outcome(tickets.pop(n))
             if ok:
                 yield value
@@ -539,23 +549,23 @@ def _read_here(source: Path | tuple[bytes, str], catalog: Catalog, options: Read
     return file, parsed
 
 
-def _contained(source: Path | tuple[bytes, str], parallel: bool, options: ReadOptions) -> bool:
-    """Whether a source is read by a worker: a workbook always (from its first bytes); a small
-    CSV when several workers read a big batch. What cannot be opened, or is too large, is read
-    here (to be refused the usual way)."""
+def _contained(source: Path | tuple[bytes, str], parallel: bool, options: ReadOptions) -> tuple[bool, int]:
+    """Whether a source is read by a worker, and its size: a workbook always (from its first
+    bytes); a small CSV when several workers read a big batch. What cannot be opened, or is
+    too large, is read here (to be refused the usual way)."""
     if isinstance(source, tuple):
-        return is_workbook_bytes(source[0][:SNIFF_BYTES])
+        return is_workbook_bytes(source[0][:SNIFF_BYTES]), len(source[0])
     try:
         size = source.stat().st_size
         if size > options.limits.max_file_bytes:
-            return False
+            return False, size
         if parallel and size <= PARALLEL_MAX_BYTES:
-            return True  # whatever it is (not opened here: a batch has thousands of files)
+            return True, size  # whatever it is (not opened here: a batch has thousands of files)
         with source.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError:
-        return False
-    return is_workbook_bytes(head)
+        return False, 0
+    return is_workbook_bytes(head), size
 
 
 def _workers(sources: list[Path | tuple[bytes, str]], wanted: int | None) -> int:

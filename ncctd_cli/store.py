@@ -878,7 +878,13 @@ class SaveBatch:
                     self._known = {}
                     self._generation += 1
                     self._seen = version
-                    self._next_id = None  # ...the ids it took too: the next chunk asks the store
+                    # ...the ids it took too. Read after the version: a process that commits
+                    # in between changes the version again, which the chunk's write sees
+                    # (then decided and numbered again); the first chunk too is then written
+                    # in the store's thread
+                    self._next_id = int(
+                        self.store.conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM returns").fetchone()[0]
+                    )
                     self._recheck = self._recheck or bool(self._queue)
                 known = self._known[period] = dict(self.store.current_versions(period))
             except sqlite3.Error as exc:

@@ -464,7 +464,17 @@ def _bucket(month: int, by: str) -> str:
 # ------------------------------------------------------------------ parallel reading
 
 
-def test_parallel_reading_is_reading_here(tmp_path: Path, samples_dir: Path) -> None:
+@pytest.mark.parametrize("window_bytes", [None, 1])
+def test_parallel_reading_is_reading_here(
+    tmp_path: Path, samples_dir: Path, monkeypatch: pytest.MonkeyPatch, window_bytes: int | None
+) -> None:
+    """Two workers (a bounded number of files ahead, or one at a time when the files ahead may
+    hold a byte only) give the report and the store one reading here gives."""
+    import importlib
+
+    ingest_module = importlib.import_module("ncctd_cli.ingest")  # (the package's `ingest` is the function)
+    if window_bytes is not None:
+        monkeypatch.setattr(ingest_module, "WINDOW_BYTES", window_bytes)
     files = sorted(samples_dir.iterdir()) * 2  # 86 files: the same returns again are unchanged
     reports = []
     for workers in (1, 2):
