@@ -465,7 +465,7 @@ PARALLEL_MAX_BYTES = 8 * 1024 * 1024  # bigger CSVs are read here (no copying of
 # Files submitted ahead of the one being checked, per worker (enough for the workers to go on
 # reading while this process checks a chunk: 30-50 ms for 512 forms), and at most this many
 # bytes of them in all (a batch of bigger files: fewer ahead, whose returns may wait here)
-WINDOW_FILES = 128
+WINDOW_FILES = 256
 WINDOW_BYTES = 64 * 1024 * 1024
 SNIFF_BYTES = 8  # what tells a workbook (zip, OLE2) from text
 
