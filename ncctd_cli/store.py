@@ -581,63 +581,12 @@ class Store:
     def save(self, ret: Return, *, replace: bool = False, received_at: str | None = None) -> str:
         """Store one accepted return in one transaction. Returns its status:
         ``stored``, ``replaced``, ``unchanged``, or ``rejected`` (other values already stored
-        and no ``replace``: an ``already-stored`` problem is added)."""
+        and no ``replace``: an ``already-stored`` problem is added). A batch of one: the same
+        rules and rows as :class:`SaveBatch` (one way to write a return)."""
         assert ret.commune and ret.period and not ret.refused
-        values = ret.reported
-        digest = content_hash(values)
-        period = str(ret.period)
-        try:
-            with self.transaction() as c:
-                current = c.execute(
-                    "SELECT id, version, content_hash FROM returns "
-                    "WHERE commune = ? AND period = ? AND is_current = 1",
-                    (ret.commune, period),
-                ).fetchone()
-                if current and current[2] == digest:
-                    return "unchanged"
-                if current and not replace:
-                    _already_stored(ret, period, self.version_source(current[0]))
-                    return "rejected"
-                version = 1
-                if current:
-                    version = current[1] + 1
-                    c.execute("UPDATE returns SET is_current = 0 WHERE id = ?", (current[0],))
-                    c.execute(
-                        "DELETE FROM facts WHERE period = ? AND commune = ?", (period, ret.commune)
-                    )
-                cursor = c.execute(
-                    "INSERT INTO returns (commune, period, version, received_at, file, sheet, "
-                    "layout, sha256, content_hash, arrival_known, is_current) VALUES (?,?,?,?,?,?,?,?,?,?,1)",
-                    (
-                        ret.commune,
-                        period,
-                        version,
-                        ret.received_at or received_at or now_iso(),
-                        ret.file,
-                        ret.sheet,
-                        ret.layout,
-                        ret.file_sha256,
-                        digest,
-                        int(ret.arrival_known),
-                    ),
-                )
-                return_id = cursor.lastrowid
-                assert return_id is not None
-                c.executemany(
-                    "INSERT INTO return_values VALUES (?,?,?,?)",
-                    [(return_id, code, v, ret.values[code].cell) for code, v in values.items()],
-                )
-                c.executemany(
-                    "INSERT INTO facts VALUES (?,?,?,?)",
-                    [(period, ret.commune, code, v) for code, v in values.items()],
-                )
-                c.executemany(
-                    PROBLEM_INSERT,
-                    [_problem_row(return_id, p) for p in ret.problems],
-                )
-                return "replaced" if current else "stored"
-        except sqlite3.Error as exc:
-            raise StoreError(describe_sqlite_error(exc, self.path)) from exc
+        with self.batch(replace=replace, received_at=received_at) as batch:
+            batch.save(ret)
+        return ret.status
 
     def batch(self, *, replace: bool = False, received_at: str | None = None) -> SaveBatch:
         """Many returns saved with few statements: see :class:`SaveBatch`."""
