@@ -1103,15 +1103,20 @@ def _apply(c: sqlite3.Connection, plan: _Plan) -> None:
 
 
 ROWS_PER_STATEMENT = 2000
-# SQLite's limit of a statement's parameters: 999 before 3.32, 32,766 since
-MAX_PARAMETERS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+
+
+def rows_per_statement(c: sqlite3.Connection, width: int) -> int:
+    """Rows of ``width`` cells one statement takes: ROWS_PER_STATEMENT, or fewer when the
+    connection's SQLite takes fewer parameters a statement (999 before 3.32, 32,766 since,
+    or what it was built with)."""
+    return max(1, min(ROWS_PER_STATEMENT, c.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
 
 
 def _insert_flat(c: sqlite3.Connection, insert: str, width: int, cells: list[Any]) -> None:
     """Rows given as their cells one after the other, inserted many rows a statement: each
     statement's fixed cost (the sqlite3 module's and SQLite's own, a third of a national
-    import's inserts when paid per row) paid once per ROWS_PER_STATEMENT rows."""
-    rows = max(1, min(ROWS_PER_STATEMENT, MAX_PARAMETERS // width))
+    import's inserts when paid per row) paid once per :func:`rows_per_statement` rows."""
+    rows = rows_per_statement(c, width)
     size = rows * width
     row = "(" + ",".join("?" * width) + ")"
     whole = len(cells) // size * size

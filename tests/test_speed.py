@@ -295,16 +295,23 @@ def test_the_stored_cell_is_the_values_cell(tmp_path: Path, column_min_lines: in
     assert cells == [("leader_visits", "C2"), ("trees_planted", "D2")]
 
 
-@pytest.mark.parametrize("rows", [0, 1, 82, 83, 84, 199, 200, 201, 450])
+@pytest.mark.parametrize("parameters", [None, 999])  # this SQLite's limit, and the oldest's
 @pytest.mark.parametrize("width", [4, 12])
-def test_rows_inserted_many_a_statement_are_every_row(rows: int, width: int) -> None:
-    from ncctd_cli.store import _insert_flat
+def test_rows_inserted_many_a_statement_are_every_row(parameters: int | None, width: int) -> None:
+    """Every row, in order, for row counts around one and two statements' worth."""
+    from ncctd_cli.store import _insert_flat, rows_per_statement
 
     conn = sqlite3.connect(":memory:")
-    conn.execute(f"CREATE TABLE t ({', '.join(f'c{n}' for n in range(width))})")
-    wanted = [tuple([r, f"x{r}", r / 3, None][n % 4] for n in range(width)) for r in range(rows)]
-    _insert_flat(conn, "INSERT INTO t VALUES ", width, [cell for row in wanted for cell in row])
-    assert conn.execute("SELECT * FROM t ORDER BY rowid").fetchall() == wanted
+    if parameters is not None:
+        conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, parameters)
+    per = rows_per_statement(conn, width)
+    assert per * width <= conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    for rows in (0, 1, per - 1, per, per + 1, 2 * per, 2 * per + 1):
+        conn.execute("DROP TABLE IF EXISTS t")
+        conn.execute(f"CREATE TABLE t ({', '.join(f'c{n}' for n in range(width))})")
+        wanted = [tuple([r, f"x{r}", r / 3, None][n % 4] for n in range(width)) for r in range(rows)]
+        _insert_flat(conn, "INSERT INTO t VALUES ", width, [cell for row in wanted for cell in row])
+        assert conn.execute("SELECT * FROM t ORDER BY rowid").fetchall() == wanted
 
 
 
