@@ -231,10 +231,12 @@ def _normal(name: str) -> str:
 _NORMALS: dict[str, str] = {}
 
 
-def classify_zip(archive: zipfile.ZipFile) -> str:
+def classify_zip(archive: zipfile.ZipFile, data: bytes | None = None) -> str:
     """``xlsx``, ``ods``, ``xlsb``, or what else the zip is (a key of :data:`WHAT`): by the
     OpenDocument ``mimetype``, else by the content types an Office package declares, else by
-    its folders."""
+    its folders. ``data``: the zip's bytes, if at hand (a package with the same part names
+    and the same packed bytes of its content types as one classified before is not read
+    again)."""
     infos = archive.infolist()
     by_name = {_normal(i.filename): i for i in infos}
     if "mimetype" in by_name:
@@ -248,20 +250,23 @@ def classify_zip(archive: zipfile.ZipFile) -> str:
     types = by_name.get("[content_types].xml")
     if types is None:
         return "zip"
-    # what the package declares decides; the same parts and declaration as a package
-    # classified before (a batch's forms) are not read again
-    key = (tuple(by_name), types.CRC, types.file_size, types.compress_size)
-    known = _CLASSIFIED.get(key)
-    if known is not None:
-        return known
+    # what the package declares decides; the same parts and declaration, byte for byte, as a
+    # package classified before (a batch's forms) are not read again
+    key = None
+    if data is not None and types.compress_size <= _CONTENT_TYPES_READ:
+        key = (tuple(by_name), types.compress_type, bytes(_packed(data, types)))
+        known = _CLASSIFIED.get(key)
+        if known is not None:
+            return known
     declared = b""
     if types.file_size <= _CONTENT_TYPES_READ:
         with archive.open(types) as fh:
             declared = fh.read(_CONTENT_TYPES_READ).lower()
     kind = _by_declaration(declared, list(by_name))
-    if len(_CLASSIFIED) >= 64:
-        _CLASSIFIED.clear()
-    _CLASSIFIED[key] = kind
+    if key is not None:
+        if len(_CLASSIFIED) >= 64:
+            _CLASSIFIED.clear()
+        _CLASSIFIED[key] = kind
     return kind
 
 

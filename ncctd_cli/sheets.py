@@ -653,7 +653,7 @@ def _sniff(
     except Exception:  # any damage: zipfile raises many kinds
         return "broken-zip", None
     try:
-        kind = classify_zip(archive)
+        kind = classify_zip(archive, data)
     except MemoryError:  # the worker's limit: its own refusal
         raise
     except Exception:

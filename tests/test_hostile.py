@@ -508,3 +508,57 @@ def test_a_far_cell_however_written_is_contained(cell: bytes) -> None:
     assert codes in (["reader-out-of-memory"], ["too-many-cells"], []), codes
     if not codes:
         assert sum(len(row) for row in source.sheets[0].rows) < Limits().max_cells
+
+
+
+# ------------------------------------------------------------------ what a package is, remembered
+
+
+def _forge_crc(prefix: bytes, target: int) -> bytes:
+    """Four bytes after ``prefix`` giving the whole the CRC-32 ``target`` (CRC-32 is affine in
+    them: a basis of what each of their bits changes, over GF(2))."""
+    import zlib
+
+    base = zlib.crc32(prefix + bytes(4))
+    basis: dict[int, tuple[int, int]] = {}  # leading bit → (what it changes in the CRC, which bits)
+    for bit in range(32):
+        change, bits = zlib.crc32(prefix + (1 << bit).to_bytes(4, "little")) ^ base, 1 << bit
+        while change:
+            lead = change.bit_length() - 1
+            if lead not in basis:
+                basis[lead] = (change, bits)
+                break
+            change, bits = change ^ basis[lead][0], bits ^ basis[lead][1]
+    want, chosen = target ^ base, 0
+    for lead in sorted(basis, reverse=True):
+        if want >> lead & 1:
+            want, chosen = want ^ basis[lead][0], chosen ^ basis[lead][1]
+    assert want == 0
+    return chosen.to_bytes(4, "little")
+
+
+def _package(types: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", types)
+        archive.writestr("content.xml", b"<x/>")
+    return buffer.getvalue()
+
+
+def test_a_packages_kind_is_remembered_by_its_bytes_not_its_checksum() -> None:
+    """A Word package forged to the same part names, size and CRC of its content types as a
+    workbook read just before is still told a Word document (the guards remember a package's
+    kind by the exact packed bytes of what it declares)."""
+    import zlib
+
+    workbook = b'<Types><Override ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+    word = b'<Types><Override ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+    workbook = workbook.ljust(len(word) + 12, b" ")  # the same size, four bytes left to forge
+    word = word.ljust(len(workbook) - 4, b" ")
+    word += _forge_crc(word, zlib.crc32(workbook))
+    assert len(word) == len(workbook) and zlib.crc32(word) == zlib.crc32(workbook)
+    first = read_bytes(_package(workbook), "a.xlsx", ReadOptions())
+    assert first.kind == "xlsx"  # (then refused for holding no sheet calamine reads)
+    second = read_bytes(_package(word), "b.xlsx", ReadOptions())
+    assert [p.code for p in second.problems] == ["not-a-spreadsheet"]
+    assert second.problems[0].params.get("what_en") == "a Word document (docx)"
