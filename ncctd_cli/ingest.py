@@ -356,9 +356,12 @@ class Ingestor:
                 # (while no worker reads) is a few returns, not a chunk
                 if builder.n_returns >= min(CHUNK_RETURNS, max(LAST_CHUNK_RETURNS, left)):
                     self.add_frame(builder.build())
-                    if left < CHUNK_RETURNS and self._batch is not None:
-                        # ...and written as they come: what is written after the last file is
-                        # read is those few returns, not what the batch queued over half a second
+                    if self._batch is not None:
+                        # ...and each chunk written as it comes, in the store's thread while the
+                        # next chunk is read: the store is free when the next chunk's checks
+                        # ask it for new communes' history (one write of 1,500 forms' returns
+                        # held them up 30-80 ms), and what is written after the last file is
+                        # read is a few returns
                         self._batch.flush(wait=False)
             if builder.n_returns:
                 self.add_frame(builder.build())
@@ -385,6 +388,11 @@ class Ingestor:
                 self.history.prefetch(sorted({c for c in whole.communes if c is not None}))
         for first in range(0, len(frame.returns), size):
             self._add_piece(frame.piece(first, first + size) if styles is not None else frame, styles)
+            if size > 1 and len(frame.returns) > size and self._batch is not None:
+                # each piece written whole in the store's thread while the next is checked (a
+                # piece is one chunk: see BATCH_RETURNS): the thread never waits for this one
+                # to finish a piece (a national file: 9.0 → 8.2 s)
+                self._batch.flush(wait=False)
 
     def _add_piece(self, frame: Frame, styles: dict[str, tuple[int, dict[int, str]]] | None = None) -> None:
         import numpy as np

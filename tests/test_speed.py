@@ -180,6 +180,19 @@ def test_history_checks_equal_the_one_by_one_reading(
     assert [sorted(p.code for p in r.problems) for r in returns] == [sorted(codes) for codes in expected]
 
 
+def test_a_piece_of_a_big_table_is_one_chunk_of_the_store() -> None:
+    """The ingest writes a big table a piece at a time, each piece flushed whole while the next
+    is checked: the store's bounds on a chunk must not cut a piece of the default catalog's
+    returns in two (the checks would wait for the first half's write)."""
+    import importlib
+
+    ingest_module = importlib.import_module("ncctd_cli.ingest")  # (the package's `ingest` is the function)
+    store_module = importlib.import_module("ncctd_cli.store")
+    pieces = ingest_module.PIECE_RETURNS
+    assert pieces <= store_module.BATCH_RETURNS
+    assert pieces * len(default_catalog().indicators) <= store_module.BATCH_VALUES
+
+
 def test_a_stock_is_compared_past_returns_the_store_refused(tmp_path: Path) -> None:
     """A commune's stock falls from February to March, with returns the store refuses (other
     values already stored, no --replace) between the two: the fall is still found."""

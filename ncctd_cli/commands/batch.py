@@ -238,6 +238,7 @@ def run_batch(
 
             ingestor.on_file = load_renderer
         report = ingestor.run(paths)
+    store.checkpoint_in_background()  # while the report is written
     for skipped in report.skipped_files:
         info(tr(f"Bỏ qua (không phải tệp báo cáo): {skipped}", f"Skipped (not a return file): {skipped}"))
     if problems_file is not None:
