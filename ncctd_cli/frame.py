@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from .model import Return, cell_ref
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import numpy as np
 
 # What makes a value of an unknown indicator a fault (see the unknown-indicator check):
@@ -118,22 +120,38 @@ class FrameBuilder:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
-    def _intern(self, raw: Any) -> int:
+    def _table(self) -> dict[tuple[type, Any], int]:
+        """Each distinct raw cell's index (made again after unpickling: not sent)."""
         if self._interned is None:
             self._interned = {(type(v), v): n for n, v in enumerate(self._raws)}
-        key = (type(raw), raw)
-        index = self._interned.get(key, -1)
-        if index < 0:
-            index = self._interned[key] = len(self._raws)
-            self._raws.append(raw)
-        return index
+        return self._interned
+
+    def _intern(self, raw: Any) -> int:
+        return self._indices((raw,))[0]
+
+    def _indices(self, raws: Iterable[Any]) -> list[int]:
+        """The index of each raw cell among the distinct ones (added when new); -1 for None
+        (an empty cell). A loop of its own: a batch of forms looks up 50,000 cells."""
+        table, distinct = self._table(), self._raws
+        found = []
+        for raw in raws:
+            if raw is None:
+                found.append(-1)
+                continue
+            key = (type(raw), raw)
+            index = table.get(key, -1)
+            if index < 0:
+                index = table[key] = len(distinct)
+                distinct.append(raw)
+            found.append(index)
+        return found
 
     def extend(self, other: FrameBuilder) -> None:
         """Everything another builder collected (a file read by a worker), after what is here."""
         offset = len(self.returns)
         self.returns.extend(other.returns)
         if other._ret:
-            remap = [self._intern(raw) for raw in other._raws]
+            remap = self._indices(other._raws)
             start = len(self._ret)
             self._ret.extend([r + offset for r in other._ret])
             self._indicator.extend(other._indicator)
@@ -168,6 +186,18 @@ class FrameBuilder:
         self._col.append(col)
         self._row.append(row)
         self._unknown_rule.append(unknown_rule)
+
+    def add_values(self, ret: int, col: int, indicators: list[int], raws: list[Any], rows: list[int]) -> None:
+        """:meth:`add_value` for several cells of return ``ret`` in column ``col``, each naming
+        a known indicator (a form's rows: one call, not one a row)."""
+        indices = self._indices(raws)
+        n = len(indices)
+        self._ret.extend([ret] * n)
+        self._indicator.extend(indicators)
+        self._raw.extend(indices)
+        self._col.extend([col] * n)
+        self._row.extend(rows)
+        self._unknown_rule.extend([ANY_CONTENT] * n)
 
     def add_block(self, returns: list[Return], block: Frame) -> None:
         """The returns of a table read by columns, with their values as arrays

@@ -428,6 +428,11 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
     position = catalog.position
     rows = sheet.rows
     lines = sheet.line_numbers
+    # the value cells of known indicators, added together (in order: any other cell added
+    # between them is added after those before it)
+    found_indicators: list[int] = []
+    found_raws: list[Cell] = []
+    found_lines: list[int] = []
     for r in range(start, len(rows)):
         row = rows[r]
         width = len(row)
@@ -445,6 +450,8 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
                 continue  # total rows, blank rows (headings, notes, signature lines: see NUMBER_ONLY)
             if _is_group_heading(row, label_col, catalog):
                 continue  # a group heading carrying its subtotal: the rows under it are the data
+            builder.add_values(r_no, value_col, found_indicators, found_raws, found_lines)
+            found_indicators, found_raws, found_lines = [], [], []
             builder.add_value(r_no, -1, value_raw, value_col, line, named=named, unknown_rule=NUMBER_ONLY)
             continue
         label = name_of(label_raw)  # (None without a label column: "")
@@ -462,7 +469,10 @@ def _parse_form(sheet: Sheet, catalog: Catalog, builder: FrameBuilder) -> None:
                 "number-in-note", sheet.ref(r, note_col),
                 {"text": text_of(row[note_col]), "indicator": indicator, "label": catalog.indicator_by_code[indicator].label},
             ))
-        builder.add_value(r_no, position[indicator], value_raw, value_col, line)
+        found_indicators.append(position[indicator])
+        found_raws.append(value_raw)
+        found_lines.append(line)
+    builder.add_values(r_no, value_col, found_indicators, found_raws, found_lines)
 
 
 def _is_group_heading(row: list[Cell], label_col: int | None, catalog: Catalog) -> bool:

@@ -180,6 +180,26 @@ def test_history_checks_equal_the_one_by_one_reading(
     assert [sorted(p.code for p in r.problems) for r in returns] == [sorted(codes) for codes in expected]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 40), st.integers(-5, 5), st.integers(-1, 3)), min_size=1, max_size=60
+    ),
+    wide=st.booleans(),
+)
+def test_packed_keys_sort_as_lexsort(rows: list[tuple[int, int, int]], wide: bool) -> None:
+    """Property: the history's sort of integer keys packed into one is ``np.lexsort``'s order
+    (first key first, ties in the order given), and so is its fallback for keys too wide."""
+    import numpy as np
+
+    from ncctd_cli.history import _lexsort_ints
+
+    keys = [np.array(column, dtype=np.int64) for column in zip(*rows, strict=True)]
+    if wide:  # spans whose product does not fit in 62 bits
+        keys = [key * (1 << 30) for key in keys]
+    assert _lexsort_ints(*keys).tolist() == np.lexsort(keys[::-1]).tolist()
+
+
 def test_a_piece_of_a_big_table_is_one_chunk_of_the_store() -> None:
     """The ingest writes a big table a piece at a time, each piece flushed whole while the next
     is checked: the store's bounds on a chunk must not cut a piece of the default catalog's
