@@ -99,16 +99,25 @@ def run(args: list[str], *, cwd: Path | None = None, env: dict[str, str] | None 
 
 
 def _sample_tree(pid: int, peak: list[float], done: threading.Event) -> None:
+    """Every 10 ms, the resident sets of the process tree summed. Cheaply (``statm``, plain
+    ``os`` calls, the tree walked every 50 ms): the sampler shares the machine with what it
+    measures, and reading every ``status`` of a tree walked each time took 4 % of a core,
+    taken from ncctd's two."""
+    page_kb = os.sysconf("SC_PAGE_SIZE") / 1024
+    tree: list[int] = []
+    samples = 0
     while not done.wait(0.01):
+        if samples % 5 == 0:  # the processes looked for every 50 ms (workers start and end rarely)
+            tree = _tree(pid)
+        samples += 1
         total = 0
-        for one in _tree(pid):
+        for one in tree:
             try:
-                for line in Path(f"/proc/{one}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-            except OSError:
+                with open(f"/proc/{one}/statm", "rb") as fh:
+                    total += int(fh.read().split()[1])
+            except (OSError, IndexError, ValueError):
                 continue
-        peak[0] = max(peak[0], total / 1024)
+        peak[0] = max(peak[0], total * page_kb / 1024)
 
 
 def _tree(pid: int) -> list[int]:
@@ -117,8 +126,9 @@ def _tree(pid: int) -> list[int]:
         one = todo.pop()
         found.append(one)
         try:
-            for task in Path(f"/proc/{one}/task").iterdir():
-                todo.extend(int(c) for c in (task / "children").read_text().split())
+            for task in os.listdir(f"/proc/{one}/task"):
+                with open(f"/proc/{one}/task/{task}/children", "rb") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
         except OSError:
             continue
     return found
