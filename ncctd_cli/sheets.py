@@ -425,31 +425,35 @@ def find_return_files(path: Path) -> tuple[list[Path], list[Path]]:
     that is a link is not entered; a folder that cannot be listed is passed over."""
     found: list[Path] = []
     skipped: list[Path] = []
-    files: list[tuple[tuple[str, ...], str]] = []  # (the path's parts as they sort, the path)
+    # (the path's parts as they sort, its folder, its name): a file's Path is its folder's
+    # joined with its name, not parsed again from the whole path (a batch lists thousands)
+    files: list[tuple[tuple[str, ...], Path, str]] = []
 
-    def walk(folder: str, parts: tuple[str, ...]) -> None:
+    def walk(folder: Path, parts: tuple[str, ...]) -> None:
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
         except OSError:
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, (*parts, os.path.normcase(entry.name)))
+                    walk(folder / name, (*parts, os.path.normcase(name)))
                 elif entry.is_file():
-                    files.append(((*parts, os.path.normcase(entry.name)), entry.path))
+                    files.append(((*parts, os.path.normcase(name)), folder, name))
             except OSError:
                 continue
 
-    walk(str(path), ())
-    for _, name in sorted(files):
-        item = Path(name)
-        if item.name.startswith("~$"):  # Excel's lock files
+    walk(path, ())
+    for _, folder, name in sorted(files):
+        item = folder / name
+        suffix = os.path.splitext(name)[1].lower()
+        if name.startswith("~$"):  # Excel's lock files
             skipped.append(item)
-        elif item.suffix.lower() in RETURN_SUFFIXES and (item.suffix.lower() != ".txt" or _tabular(item)):
+        elif suffix in RETURN_SUFFIXES and (suffix != ".txt" or _tabular(item)):
             found.append(item)
         else:
             skipped.append(item)
