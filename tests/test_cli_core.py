@@ -146,6 +146,31 @@ def test_validate_stores_nothing(run_ncctd, db: Path, samples_dir: Path) -> None
     assert good.returncode == 0
 
 
+def test_the_process_ends_with_its_commands_code_and_output(tmp_path: Path, samples_dir: Path) -> None:
+    """When the command is done, the whole output is written, the store closed (no -wal
+    file left) and the command's exit code kept; a reader that goes away early (``| head``)
+    gets no traceback on stderr."""
+    from tests.conftest import _env
+
+    store = tmp_path / "store.sqlite"
+    args = [sys.executable, "-m", "ncctd_cli", "--db", str(store), "--lang", "en"]
+    done = subprocess.run([*args, "ingest", str(samples_dir), "--format", "json"], capture_output=True,
+                          text=True, env=_env(), cwd=tmp_path, timeout=120)
+    assert done.returncode == 1, done.stderr  # the samples hold two files to refuse
+    report = json.loads(done.stdout)  # all of it: the last byte written too
+    assert report["summary"]["stored"] == 41
+    assert not Path(f"{store}-wal").exists()  # closed (checkpointed) before the end
+    proc = subprocess.Popen([*args, "indicators"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=_env(), cwd=tmp_path)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader gone before the first line
+    err = proc.stderr.read().decode("utf-8", "replace")
+    # 1 when the pipe broke while the command wrote (click's rule for EPIPE), 0 when only
+    # the last flush met it: never a traceback
+    assert proc.wait(timeout=60) in (0, 1)
+    assert "Traceback" not in err and "BrokenPipe" not in err, err
+
+
 def test_help_does_not_import_heavy_libraries() -> None:
     code = (
         "import sys; from ncctd_cli.cli import cli\n"
