@@ -126,9 +126,6 @@ class FrameBuilder:
             self._interned = {(type(v), v): n for n, v in enumerate(self._raws)}
         return self._interned
 
-    def _intern(self, raw: Any) -> int:
-        return self._indices((raw,))[0]
-
     def _indices(self, raws: Iterable[Any]) -> list[int]:
         """The index of each raw cell among the distinct ones (added when new); -1 for None
         (an empty cell). A loop of its own: a batch of forms looks up 50,000 cells."""
@@ -177,7 +174,7 @@ class FrameBuilder:
     ) -> None:
         """One value cell of return ``ret`` (``indicator`` -1 with ``named``: a cell holding
         something under a row or column that names no indicator)."""
-        index = -1 if raw is None else self._intern(raw)
+        index = self._indices((raw,))[0]
         if indicator < 0:
             self._named[len(self._ret)] = named or ""
         self._ret.append(ret)
