@@ -913,6 +913,8 @@ class SaveBatch:
         if self._retry:  # a chunk decided on what another writer changed
             queue, self._retry = self._retry + queue, []
             self._recheck = True
+        if not queue and not wait:
+            return  # nothing to write: nothing to wait for (the chunk before writes on)
         store = self.store
         fresh = (
             bool(queue)
